@@ -42,6 +42,8 @@ def _isolated_cache_and_media(settings, tmp_path) -> None:
     from django.core.cache import cache
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Real hashing costs ~0.2 s per account; the suite makes hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     old_prefix = cache.key_prefix
     cache.key_prefix = f"test-{uuid.uuid4().hex[:12]}"
     yield
