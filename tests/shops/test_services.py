@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_listing, make_product, make_shop, make_user, sku_input
+from tests.factories import make_listing, make_product, make_user, sku_input
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Product
 from vshop.errors import NotFound, ValidationFailed

@@ -53,6 +53,32 @@ def account_sign_up(*, identifier: str, password: str, display_name: str = "") -
     return candidate
 
 
+def account_import(*, identifier: str, password_hash: str, display_name: str = "") -> User:
+    """Create a fan account whose password is already hashed (imports, demo data).
+
+    Same rules as ``account_sign_up`` except the password check, which was done when the hash
+    was made; taking the hash lets a bulk load hash a shared password once, not per account.
+    """
+    from django.contrib.auth.hashers import identify_hasher
+
+    ident = parse_identifier(identifier)
+    try:
+        identify_hasher(password_hash)
+    except ValueError as exc:
+        raise ValidationFailed(_("Not a password hash."), field="password_hash") from exc
+    if User.objects.filter(**{ident.kind: ident.value}).exists():
+        raise AccountExists(field="identifier")
+    user = User(**{ident.kind: ident.value}, display_name=display_name.strip()[:60])
+    user.password = password_hash
+    try:
+        with transaction.atomic():
+            user.save()
+            AccountRole.objects.create(user=user, role=Role.FAN)
+    except IntegrityError as exc:
+        raise AccountExists(field="identifier") from exc
+    return user
+
+
 def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 

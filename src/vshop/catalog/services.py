@@ -155,6 +155,22 @@ def supplier_suspend(*, supplier: Supplier, operator: User, reason: str) -> Supp
     return supplier
 
 
+@transaction.atomic
+def supplier_reinstate(*, supplier: Supplier, operator: User) -> Supplier:
+    """Lift a suspension: the supplier's products can be sold again. Only a suspended supplier
+    is reinstated; a pending or rejected application is approved instead."""
+    _require_operator(operator)
+    if supplier.status != SupplierStatus.SUSPENDED:
+        raise ValidationFailed(_("Only a suspended supplier can be reinstated."))
+    supplier.status = SupplierStatus.APPROVED
+    supplier.status_reason = ""
+    supplier.reviewed_by = operator
+    supplier.reviewed_at = timezone.now()
+    supplier.save(update_fields=["status", "status_reason", "reviewed_by", "reviewed_at"])
+    _supplier_products_changed(supplier)
+    return supplier
+
+
 # --- products ----------------------------------------------------------------------------
 
 

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Fan actions on pages: follow and unfollow a shop."""
+
+from django.urls import path
+
+from vshop.fans import views
 
 app_name = "fans"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("s/<slug:slug>/follow/", views.follow, name="follow"),
+    path("s/<slug:slug>/unfollow/", views.unfollow, name="unfollow"),
+]

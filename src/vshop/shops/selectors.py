@@ -5,11 +5,18 @@ Storefront queries use a fixed number of SQL statements however many listings a 
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
-from vshop.catalog.models import Category, ProductImage, ProductStatus, Sku
+from vshop.catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from vshop.errors import NotFound
+from vshop.money import format_money
 from vshop.shops.models import Listing, ListingStatus, Shop, ShopStatus
 
 
@@ -126,3 +133,151 @@ def listing_of_owner(*, owner: User, listing_id: int) -> Listing:
 
 def listed_product_ids(*, shop: Shop) -> set[int]:
     return set(Listing.objects.filter(shop=shop).values_list("product_id", flat=True))
+
+
+# --- the owner's management pages ---------------------------------------------------------
+
+
+def shop_slug_problem(*, slug: str) -> str:
+    """Why this short address cannot be used ("" if it is free). A hint for the open-shop form;
+    ``shop_open`` checks again, under its transaction."""
+    from vshop.shops.services import RESERVED_SLUGS, SLUG_RE
+
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        return str(_("A short address has 3 to 40 lowercase letters, digits or dashes."))
+    if slug in RESERVED_SLUGS or Shop.objects.filter(slug=slug).exists():
+        return str(_("This short address is taken. Try another one."))
+    return ""
+
+
+def shop_slug_suggest(*, name: str) -> str:
+    """A free short address made from the shop's name; ``shop-<random>`` when the name has no
+    Latin letters (Chinese names), which she can then edit."""
+    base = slugify(name or "")[:32].strip("-")
+    if len(base) >= 3:
+        candidates = [base] + [f"{base}-{n}" for n in range(2, 6)]
+    else:
+        candidates = []
+    candidates += [f"{base or 'shop'}-{secrets.token_hex(3)}" for _i in range(5)]
+    for candidate in candidates:
+        if not shop_slug_problem(slug=candidate):
+            return candidate
+    return f"shop-{secrets.token_hex(6)}"
+
+
+@dataclass(frozen=True)
+class CatalogueCard:
+    """One product in the owner's catalogue picker: what fans pay and what she earns per sale at
+    the suggested prices, and whether it is already in her shop."""
+
+    product: Product
+    price_from: int | None
+    price_to: int | None
+    margin_from: int | None
+    margin_to: int | None
+    stock: int
+    is_listed: bool
+
+    @property
+    def image(self) -> ProductImage | None:
+        images = list(self.product.images.all())
+        return images[0] if images else None
+
+
+def catalogue_cards(*, shop: Shop, products: Iterable[Product]) -> list[CatalogueCard]:
+    """Cards for products loaded by ``catalog.selectors.catalogue_browse`` (one query more)."""
+    listed = listed_product_ids(shop=shop)
+    cards = []
+    for product in products:
+        skus = list(product.skus.all())
+        prices = [s.suggested_price for s in skus]
+        margins = [s.suggested_price - s.supply_price for s in skus]
+        cards.append(
+            CatalogueCard(
+                product=product,
+                price_from=min(prices, default=None),
+                price_to=max(prices, default=None),
+                margin_from=min(margins, default=None),
+                margin_to=max(margins, default=None),
+                stock=sum(getattr(getattr(s, "stock", None), "quantity", 0) for s in skus),
+                is_listed=product.pk in listed,
+            )
+        )
+    return cards
+
+
+@dataclass(frozen=True)
+class MarginRow:
+    """The owner's margin on one SKU at the price she is typing, before she saves it."""
+
+    sku: Sku
+    price: int | None
+    margin: int | None
+    problem: str
+
+
+def margin_preview(*, skus: Iterable[Sku], prices: Mapping[int, int | None]) -> list[MarginRow]:
+    """Per SKU: the price she typed (``None`` if it is not a valid amount), her margin at that
+    price, and what is wrong with it (outside the supplier's bounds, not an amount)."""
+    rows = []
+    for sku in skus:
+        price = prices.get(sku.pk, sku.suggested_price)
+        if price is None:
+            rows.append(MarginRow(sku, None, None, str(_("Enter an amount like 19.90."))))
+            continue
+        problem = ""
+        if not sku.min_price <= price <= sku.max_price:
+            problem = str(
+                _("Choose a price from %(min)s to %(max)s.")
+                % {"min": format_money(sku.min_price), "max": format_money(sku.max_price)}
+            )
+        rows.append(MarginRow(sku, price, price - sku.supply_price, problem))
+    return rows
+
+
+# --- storefront pages (fan side) ------------------------------------------------------------
+
+
+def shop_content_version(*, slug: str) -> int | None:
+    """The version of what a shop's pages show, for their cache key: one narrow query."""
+    return Shop.objects.filter(slug=slug).values_list("content_version", flat=True).first()
+
+
+def storefront_ordered(qs: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Pinned listings first, in the owner's order; then the newest."""
+    return qs.order_by(
+        "-is_pinned",
+        Case(When(is_pinned=True, then=F("position")), default=Value(0)),
+        "-created_at",
+        "-pk",
+    )
+
+
+def storefront_listing_count(*, shop: Shop) -> int:
+    return storefront_listings(shop=shop).count()
+
+
+def listing_public_by_slug(*, slug: str, listing_id: int) -> Listing:
+    """A listing page's listing with its shop and owner, in the 4 queries of the offer loader.
+
+    Products withdrawn by the supplier stay visible (the page says they are no longer on sale)
+    so fans' shared links do not break; hidden listings and drafts are not found.
+    """
+    listing = (
+        listing_offer_queryset(Listing.objects.filter(shop__slug=slug, pk=listing_id))
+        .select_related("shop__owner", "shop__category")
+        .filter(
+            status=ListingStatus.ACTIVE,
+            product__status__in=[ProductStatus.PUBLISHED, ProductStatus.UNPUBLISHED],
+        )
+        .first()
+    )
+    if listing is None:
+        raise NotFound()
+    return listing
+
+
+def shop_categories_public() -> list[Category]:
+    """Categories that open shops chose, for the platform home's filter (one query)."""
+    return list(Category.objects.filter(shops__status=ShopStatus.ACTIVE).distinct())

@@ -462,3 +462,38 @@ def listing_prices_clamp(*, product: Product) -> int:
                 price.save(update_fields=["retail_price"])
                 changed += 1
     return changed
+
+
+@transaction.atomic
+def listing_create_own_goods_with_photos(
+    *,
+    shop: Shop,
+    actor: User,
+    title: str,
+    category_id: int,
+    skus: Sequence[OwnSkuInput],
+    photos: Sequence[object],
+    description_html: str = "",
+    endorsement: str = "",
+) -> Listing:
+    """``listing_create_own_goods`` and its photos as one write: a photo that is refused (too
+    large, not an image) leaves no half-made listing behind."""
+    if not photos:
+        raise ValidationFailed(_("Add at least one photo."), field="photos")
+    if len(photos) > catalog.MAX_IMAGES:
+        raise ValidationFailed(_("A product has 12 images at most."), field="photos")
+    listing = listing_create_own_goods(
+        shop=shop,
+        actor=actor,
+        title=title,
+        category_id=category_id,
+        skus=skus,
+        description_html=description_html,
+        endorsement=endorsement,
+    )
+    for upload in photos:
+        try:
+            catalog.product_image_add(product=listing.product, actor=actor, upload=upload)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, field="photos") from exc
+    return listing
