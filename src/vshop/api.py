@@ -6,15 +6,14 @@ Shared pieces every router uses live here too: the input schema base that refuse
 fields, the one pagination class, and the helpers that name the acting account.
 """
 
-from __future__ import annotations
-
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import ninja
 from django.contrib.auth.models import AnonymousUser
+from django.db import DataError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -28,7 +27,7 @@ from ninja.openapi.docs import Swagger
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Strict
 
 from vshop.accounts.models import Role, User
 from vshop.accounts.services import api_token_authenticate
@@ -118,6 +117,13 @@ class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+#: A row id as clients send it: a positive 64-bit integer (bigger ones could not be a row).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+#: An amount of money in minor units (fen): a JSON integer, never a float, a string or a bool.
+MAX_MINOR = 10**9  # ¥10,000,000: a sanity cap on any amount a client sends
+Minor = Annotated[int, Strict(), Field(ge=0, le=MAX_MINOR)]
+
+
 class ErrorOut(Schema):
     code: str
     message: str
@@ -179,6 +185,8 @@ class LocalSwagger(Swagger):
         def asset(name: str) -> str:
             return escape(reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": name}))
 
+        # Script content is raw text to the HTML parser: escape "<" the JSON way, not as HTML.
+        settings_json = json.dumps(self.settings).replace("<", "\\u003c")
         html = f"""<!DOCTYPE html>
 <html>
 <head>
@@ -189,13 +197,12 @@ class LocalSwagger(Swagger):
 <link rel="icon" href="{asset("favicon.png")}" type="image/png">
 </head>
 <body data-csrf-token="{escape(get_token(request))}" data-api-csrf="true">
-<script type="application/json" id="swagger-settings">{escape(json.dumps(self.settings))}</script>
+<script type="application/json" id="swagger-settings">{settings_json}</script>
 <div id="swagger-ui"></div>
 <script src="{asset("swagger-ui-bundle.js")}"></script>
 <script src="{asset("swagger-ui-init.js")}"></script>
 </body>
 </html>"""
-        # The settings are read with textContent, which undoes the HTML escaping.
         return HttpResponse(html)
 
 
@@ -261,12 +268,19 @@ _PARAM_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
 
 def _field_name(loc: list[object] | tuple[object, ...]) -> str | None:
     """``("body", "payload", "skus", 0, "code")`` → ``skus.0.code``: what the client sent."""
-    parts = list(loc)
+    parts = [p for p in loc if p != "[key]"]
     if parts and parts[0] in _PARAM_SOURCES:
         parts = parts[1:]
     if len(parts) > 1 and parts[0] in {"payload", "filters", "pagination"}:
         parts = parts[1:]
     return ".".join(str(p) for p in parts) or None
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A safety net: a number or text the database cannot store is the client's error, not ours.
+    return error_response(request, 400, "invalid", _("A value is out of range."))
 
 
 @api.exception_handler(NinjaValidationError)

@@ -189,4 +189,15 @@ class Sku(models.Model):
 
     @property
     def label(self) -> str:
-        return " / ".join(str(v) for v in self.options.values()) or str(_("Standard"))
+        """ "red / M". PostgreSQL's jsonb does not keep key order, so the order is fixed here."""
+        keys = sorted(
+            self.options, key=lambda k: (OPTION_ORDER.get(k.lower(), len(OPTION_ORDER)), k)
+        )
+        return " / ".join(str(self.options[k]) for k in keys) or str(_("Standard"))
+
+
+# Colour before size before the rest, as shops name their variants.
+OPTION_ORDER = {
+    name: n
+    for n, name in enumerate(["colour", "color", "颜色", "style", "款式", "size", "尺码", "规格"])
+}

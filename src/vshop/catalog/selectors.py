@@ -128,3 +128,40 @@ def sku_of_actor(*, user: User, sku_id: int) -> Sku:
     if sku is None:
         raise NotFound()
     return sku
+
+
+def _require_operator(operator: User) -> None:
+    from vshop.accounts.models import Role
+    from vshop.errors import PermissionDenied
+
+    if not operator.has_role(Role.OPERATOR):
+        raise PermissionDenied()
+
+
+def suppliers_for_operator(*, operator: User, status: str | None = None) -> QuerySet[Supplier]:
+    """Supplier applications for the operator to review, the oldest waiting first."""
+    _require_operator(operator)
+    qs = Supplier.objects.select_related("owner")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "pk")
+
+
+def supplier_for_operator(*, operator: User, supplier_id: int) -> Supplier:
+    _require_operator(operator)
+    supplier = Supplier.objects.select_related("owner").filter(pk=supplier_id).first()
+    if supplier is None:
+        raise NotFound()
+    return supplier
+
+
+def supplier_image_get(*, user: User, image_id: int) -> ProductImage:
+    """One image of the acting supplier's products; anybody else's is ``NotFound``."""
+    image = (
+        ProductImage.objects.select_related("product", "product__supplier")
+        .filter(pk=image_id, product__supplier__owner=user)
+        .first()
+    )
+    if image is None:
+        raise NotFound()
+    return image

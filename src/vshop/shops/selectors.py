@@ -155,10 +155,7 @@ def shop_slug_suggest(*, name: str) -> str:
     """A free short address made from the shop's name; ``shop-<random>`` when the name has no
     Latin letters (Chinese names), which she can then edit."""
     base = slugify(name or "")[:32].strip("-")
-    if len(base) >= 3:
-        candidates = [base] + [f"{base}-{n}" for n in range(2, 6)]
-    else:
-        candidates = []
+    candidates = [base, *(f"{base}-{n}" for n in range(2, 6))] if len(base) >= 3 else []
     candidates += [f"{base or 'shop'}-{secrets.token_hex(3)}" for _i in range(5)]
     for candidate in candidates:
         if not shop_slug_problem(slug=candidate):
@@ -241,7 +238,10 @@ def margin_preview(*, skus: Iterable[Sku], prices: Mapping[int, int | None]) -> 
 
 def shop_content_version(*, slug: str) -> int | None:
     """The version of what a shop's pages show, for their cache key: one narrow query."""
-    return Shop.objects.filter(slug=slug).values_list("content_version", flat=True).first()
+    versions = list(
+        Shop.objects.filter(slug=slug).order_by().values_list("content_version", flat=True)[:1]
+    )
+    return versions[0] if versions else None
 
 
 def storefront_ordered(qs: QuerySet[Listing]) -> QuerySet[Listing]:
@@ -281,3 +281,16 @@ def listing_public_by_slug(*, slug: str, listing_id: int) -> Listing:
 def shop_categories_public() -> list[Category]:
     """Categories that open shops chose, for the platform home's filter (one query)."""
     return list(Category.objects.filter(shops__status=ShopStatus.ACTIVE).distinct())
+
+
+def shop_for_operator(*, operator: User, shop_id: int) -> Shop:
+    """Any shop, for platform operators only (others get ``PermissionDenied``)."""
+    from vshop.accounts.models import Role
+    from vshop.errors import PermissionDenied
+
+    if not operator.has_role(Role.OPERATOR):
+        raise PermissionDenied()
+    shop = Shop.objects.select_related("owner", "category").filter(pk=shop_id).first()
+    if shop is None:
+        raise NotFound()
+    return shop

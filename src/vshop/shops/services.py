@@ -497,3 +497,26 @@ def listing_create_own_goods_with_photos(
         except ValidationFailed as exc:
             raise ValidationFailed(exc.message, field="photos") from exc
     return listing
+
+
+@transaction.atomic
+def listing_move(*, listing: Listing, actor: User, step: int) -> None:
+    """Move a listing one place up (``step=-1``) or down (``+1``) among the shop's listings that
+    share its pin state (pinned ones always show first). Locks the shop row so that two quick
+    taps apply one after the other."""
+    _check_shop_owner(listing.shop, actor)
+    if step not in (-1, 1):
+        raise ValidationFailed(_("Move one place up or down."), field="step")
+    Shop.objects.select_for_update().filter(pk=listing.shop_id).first()
+    rows = list(
+        Listing.objects.filter(shop_id=listing.shop_id)
+        .order_by("-is_pinned", "position", "-created_at", "pk")
+        .values_list("pk", "is_pinned")
+    )
+    order = [pk for pk, _pinned in rows]
+    here = order.index(listing.pk)
+    there = here + step
+    if not 0 <= there < len(order) or rows[there][1] != rows[here][1]:
+        return  # already first or last in its group: nothing to do
+    order[here], order[there] = order[there], order[here]
+    listing_reorder(shop=listing.shop, actor=actor, listing_ids=order)

@@ -52,9 +52,10 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in words[:2]).upper()
 
 
-def _hue(seed: str) -> int:
-    # A stable colour per shop, so a placeholder stays recognisable from page to page.
-    return zlib.crc32(seed.encode()) % 360
+@register.filter
+def hue(seed: str) -> int:
+    """A stable colour (0–359) per shop, so its placeholder looks the same on every page."""
+    return zlib.crc32(str(seed).encode()) % 360
 
 
 @register.simple_tag
@@ -70,6 +71,6 @@ def shop_avatar(shop: Shop, size: str = "md") -> str:
         '<span class="avatar avatar-{} avatar-initials" style="--hue:{}" aria-hidden="true">'
         "{}</span>",
         size,
-        _hue(shop.slug),
+        hue(shop.slug),
         initials(shop.name),
     )

@@ -1,0 +1,100 @@
+"""The API document and its docs page: every path listed, every asset served by VShop itself;
+unknown endpoints answer JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_PATHS = [
+    "/api/accounts/signup",
+    "/api/accounts/login",
+    "/api/accounts/logout",
+    "/api/me",
+    "/api/me/password",
+    "/api/me/tokens",
+    "/api/me/tokens/{token_id}",
+    "/api/supplier",
+    "/api/supplier/apply",
+    "/api/supplier/products",
+    "/api/supplier/products/{product_id}",
+    "/api/supplier/products/{product_id}/publish",
+    "/api/supplier/products/{product_id}/unpublish",
+    "/api/supplier/products/{product_id}/images",
+    "/api/supplier/images/{image_id}",
+    "/api/supplier/skus/{sku_id}/restock",
+    "/api/categories",
+    "/api/catalogue/products",
+    "/api/catalogue/products/{product_id}",
+    "/api/shops",
+    "/api/shops/mine",
+    "/api/shops/{shop_id}",
+    "/api/shops/{shop_id}/avatar",
+    "/api/shops/{shop_id}/cover",
+    "/api/shops/{shop_id}/listings",
+    "/api/shops/{shop_id}/own-goods",
+    "/api/shops/{shop_id}/listings/reorder",
+    "/api/shops/{shop_id}/listings/preview",
+    "/api/listings/{listing_id}",
+    "/api/listings/{listing_id}/images",
+    "/api/listings/{listing_id}/images/{image_id}",
+    "/api/storefront/shops",
+    "/api/storefront/shops/{slug}",
+    "/api/storefront/shops/{slug}/listings",
+    "/api/storefront/shops/{slug}/listings/{listing_id}",
+    "/api/storefront/shops/{slug}/follow",
+    "/api/operator/suppliers",
+    "/api/operator/suppliers/{supplier_id}/approve",
+    "/api/operator/suppliers/{supplier_id}/reject",
+    "/api/operator/suppliers/{supplier_id}/suspend",
+    "/api/operator/shops/{shop_id}/suspend",
+    "/api/operator/shops/{shop_id}/reinstate",
+    "/api/operator/shops/{shop_id}/verify",
+]
+
+
+def test_openapi_document_lists_every_path_with_a_summary(anon):
+    resp = anon.get("/api/openapi.json")
+    assert resp.status_code == 200
+    doc = resp.json()
+    assert doc["info"]["title"] == "VShop API"
+    assert sorted(doc["paths"]) == sorted(EXPECTED_PATHS)
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+
+
+def test_public_endpoints_need_no_auth_in_the_document(anon):
+    doc = anon.get("/api/openapi.json").json()
+    assert "security" not in doc["paths"]["/api/accounts/login"]["post"]
+    assert "security" in doc["paths"]["/api/shops"]["post"]
+
+
+def test_docs_page_loads_every_asset_from_vshop(anon):
+    # when
+    page = anon.get("/api/docs")
+    # then
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cdn" not in html.lower()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 4
+    for url in assets:
+        assert url.startswith("/api/"), url
+        asset = anon.get(url)
+        assert asset.status_code == 200, url
+        assert b"".join(asset.streaming_content)
+
+
+def test_only_the_bundled_docs_assets_are_served(anon):
+    assert anon.get("/api/docs/assets/..%2Fsettings.py").status_code == 404
+    assert anon.get("/api/docs/assets/redoc.standalone.js.map").status_code == 404
+
+
+def test_an_unknown_endpoint_is_a_json_404(anon):
+    resp = anon.get("/api/no/such/thing")
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "not_found"
