@@ -192,3 +192,18 @@ def test_catalogue_filters_by_margin_and_sorts_by_it(supplier, category):
     assert by_margin[0].best_margin == 2000
     assert [p.pk for p in selectors.catalogue_browse(min_margin=500)] == [high.pk]
     assert [p.pk for p in selectors.catalogue_browse(q="low")] == [low.pk]
+
+
+def test_editing_a_product_leaves_existing_stock_alone_and_stocks_new_skus(product):
+    red = product.skus.get(code="RED-M")
+    services.sku_restock(sku=red, actor=product.supplier.owner, quantity=5)  # 15 now
+
+    services.product_update(
+        product=product,
+        actor=product.supplier.owner,
+        skus=[sku_input("RED-M", stock=10), sku_input("GREEN-S", stock=7)],
+    )
+
+    assert Stock.objects.get(sku=red).quantity == 15
+    assert Stock.objects.get(sku__code="GREEN-S").quantity == 7
+    assert not product.skus.get(code="BLUE-L").is_active

@@ -303,7 +303,8 @@ def product_update(
     category_id: int | None = None,
     skus: Sequence[SkuInput] | None = None,
 ) -> Product:
-    """Edit a product. SKUs are matched by code: new codes are added, missing ones retired.
+    """Edit a product. SKUs are matched by code: new codes are added (with their stock), missing
+    ones retired; the stock of existing SKUs is left alone (``sku_restock`` changes it).
 
     Shops' prices that fall outside new bounds are moved to the nearest bound.
     """
@@ -333,7 +334,8 @@ def product_update(
             sku.position = position
             sku.is_active = True
             sku.save()
-            inventory.stock_set(sku=sku, quantity=s.stock)
+            # Stock of an existing SKU moves only through restocking (and, later, sales): an
+            # edit form loaded before a sale must not write back the old number.
         for retired in existing.values():
             retired.is_active = False
             retired.save(update_fields=["is_active"])

@@ -7,12 +7,18 @@ from django.db.models import F
 
 from vshop.accounts.models import User
 from vshop.fans.models import Follow
+from vshop.shops.errors import ShopSuspended
 from vshop.shops.models import Shop
 
 
 @transaction.atomic
 def fan_follow(*, fan: User, shop: Shop) -> bool:
-    """Follow a shop; returns False if she already did (nothing changes then)."""
+    """Follow a shop; returns False if she already did (nothing changes then).
+
+    A suspended shop gains no new fans until it is reinstated.
+    """
+    if not shop.is_open:
+        raise ShopSuspended()
     try:
         with transaction.atomic():
             Follow.objects.create(fan=fan, shop=shop)
