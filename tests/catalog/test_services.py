@@ -207,3 +207,13 @@ def test_editing_a_product_leaves_existing_stock_alone_and_stocks_new_skus(produ
     assert Stock.objects.get(sku=red).quantity == 15
     assert Stock.objects.get(sku__code="GREEN-S").quantity == 7
     assert not product.skus.get(code="BLUE-L").is_active
+
+
+def test_a_pending_application_cannot_be_suspended_round_the_review(operator):
+    supplier = make_supplier(approved=False)
+
+    with pytest.raises(ValidationFailed):
+        services.supplier_suspend(supplier=supplier, operator=operator, reason="x")
+
+    supplier.refresh_from_db()
+    assert supplier.status == SupplierStatus.PENDING

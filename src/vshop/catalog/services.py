@@ -146,6 +146,11 @@ def supplier_reject(*, supplier: Supplier, operator: User, reason: str) -> Suppl
 def supplier_suspend(*, supplier: Supplier, operator: User, reason: str) -> Supplier:
     """A suspended supplier's products stay listed but cannot be sold; pages say so."""
     _require_operator(operator)
+    if supplier.status != SupplierStatus.APPROVED:
+        # Suspending, then reinstating, must not become a way round the review.
+        raise ValidationFailed(
+            _("Only an approved supplier can be suspended; reject an application.")
+        )
     supplier.status = SupplierStatus.SUSPENDED
     supplier.status_reason = (reason or "").strip()[:200]
     supplier.reviewed_by = operator

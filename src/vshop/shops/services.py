@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import Role, User
@@ -353,7 +354,8 @@ def listing_create_own_goods(
         ],
     )
     product.status = ProductStatus.PUBLISHED
-    product.save(update_fields=["status"])
+    product.published_at = timezone.now()
+    product.save(update_fields=["status", "published_at"])
     listing = Listing.objects.create(
         shop=shop,
         product=product,
