@@ -171,6 +171,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("bench/storefront.py needs wrk: apt-get install wrk", file=sys.stderr)
@@ -273,6 +274,7 @@ def main() -> int:
         "clients": args.clients,
         "seconds": args.seconds,
         "workers": args.workers,
+        "threads": args.threads,
         "cache": "redis" if os.environ.get("REDIS_URL") else "database",
         "setup_s": round(setup_s, 1),
     }

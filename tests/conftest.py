@@ -40,6 +40,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _isolated_cache_and_media(settings, tmp_path) -> None:
     """Each test gets its own cache namespace (Redis is shared by xdist workers) and media dir."""
     from django.core.cache import cache
+    from django.utils import translation
+
+    # Assertions read English; tests/web/test_i18n.py proves the Chinese pages.
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # Real hashing costs ~0.2 s per account; the suite makes hundreds.

@@ -224,6 +224,8 @@ VSHOP_IMAGE_MAX_BYTES = int(os.environ.get("VSHOP_IMAGE_MAX_BYTES", 5 * 1024 * 1
 VSHOP_LOGIN_FAILURE_LIMIT = int(os.environ.get("VSHOP_LOGIN_FAILURE_LIMIT", 5))
 VSHOP_LOGIN_FAILURE_WINDOW = int(os.environ.get("VSHOP_LOGIN_FAILURE_WINDOW", 15 * 60))
 VSHOP_PAGE_CACHE_SECONDS = int(os.environ.get("VSHOP_PAGE_CACHE_SECONDS", 300))
+# How long a process trusts the shop content version it read (the page cache key).
+VSHOP_PAGE_VERSION_SECONDS = float(os.environ.get("VSHOP_PAGE_VERSION_SECONDS", 1))
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100

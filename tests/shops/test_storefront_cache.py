@@ -100,8 +100,9 @@ def test_a_token_in_a_shared_page_is_swapped_for_the_visitors_own(rf):
     assert _token(first) != _token(second)
 
 
-def test_language_link_on_a_cached_page_switches_language(client, shop, listing):
+def test_language_link_on_a_cached_page_switches_language(client, shop, listing, settings):
     # given an anonymous visitor on a cached Chinese page
+    settings.LANGUAGE_CODE = "zh-hans"
     url = f"/s/{shop.slug}/"
     Client().get(url)
     html = client.get(url).content.decode()

@@ -6,9 +6,11 @@ Storefront queries use a fixed number of SQL statements however many listings a 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -236,12 +238,34 @@ def margin_preview(*, skus: Iterable[Sku], prices: Mapping[int, int | None]) -> 
 # --- storefront pages (fan side) ------------------------------------------------------------
 
 
+# slug -> (read at, version): the newest versions this process has read. A cached page hit
+# would otherwise cost a database round trip, which is most of its time.
+_version_memo: dict[str, tuple[float, int | None]] = {}
+
+
 def shop_content_version(*, slug: str) -> int | None:
-    """The version of what a shop's pages show, for their cache key: one narrow query."""
+    """The version of what a shop's pages show, for their cache key.
+
+    Remembered in this process for ``VSHOP_PAGE_VERSION_SECONDS`` (default 1 s): a change made in
+    another process shows on this one's pages within that time; one made here, at once.
+    """
+    now = time.monotonic()
+    memo = _version_memo.get(slug)
+    if memo is not None and now - memo[0] < settings.VSHOP_PAGE_VERSION_SECONDS:
+        return memo[1]
     versions = list(
         Shop.objects.filter(slug=slug).order_by().values_list("content_version", flat=True)[:1]
     )
-    return versions[0] if versions else None
+    version = versions[0] if versions else None
+    if len(_version_memo) > 10_000:
+        _version_memo.clear()
+    _version_memo[slug] = (now, version)
+    return version
+
+
+def shop_content_versions_forget() -> None:
+    """Forget the remembered versions; called by every write that bumps one."""
+    _version_memo.clear()
 
 
 def storefront_ordered(qs: QuerySet[Listing]) -> QuerySet[Listing]:

@@ -20,6 +20,7 @@ from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductStatus, Sku, SupplierStatus
 from vshop.errors import NotFound, PermissionDenied, ValidationFailed
 from vshop.images import process_image
+from vshop.shops import selectors
 from vshop.shops.errors import (
     AlreadyListed,
     PriceOutOfBounds,
@@ -102,6 +103,10 @@ def shop_pages_changed(*, shop_ids: Sequence[int] = (), product_ids: Sequence[in
         )
     if shop_ids:
         Shop.objects.filter(pk__in=set(shop_ids)).update(content_version=F("content_version") + 1)
+    # Now for this process's next request, and again once committed, in case a request read
+    # the old version in between.
+    selectors.shop_content_versions_forget()
+    transaction.on_commit(selectors.shop_content_versions_forget)
 
 
 def _save_shop_image(shop: Shop, field_name: str, upload: object | None) -> None:
@@ -167,8 +172,8 @@ def shop_update(
         shop.category = _category_or_none(category_id)  # type: ignore[arg-type]
     _save_shop_image(shop, "avatar", avatar)
     _save_shop_image(shop, "cover", cover)
-    shop.content_version = F("content_version") + 1
     shop.save()
+    shop_pages_changed(shop_ids=[shop.pk])
     shop.refresh_from_db()
     return shop
 
@@ -184,8 +189,8 @@ def shop_suspend(*, shop: Shop, operator: User, reason: str) -> Shop:
     _require_operator(operator)
     shop.status = ShopStatus.SUSPENDED
     shop.status_reason = (reason or "").strip()[:200]
-    shop.content_version = F("content_version") + 1
-    shop.save(update_fields=["status", "status_reason", "content_version"])
+    shop.save(update_fields=["status", "status_reason"])
+    shop_pages_changed(shop_ids=[shop.pk])
     shop.refresh_from_db()
     return shop
 
@@ -195,8 +200,8 @@ def shop_reinstate(*, shop: Shop, operator: User) -> Shop:
     _require_operator(operator)
     shop.status = ShopStatus.ACTIVE
     shop.status_reason = ""
-    shop.content_version = F("content_version") + 1
-    shop.save(update_fields=["status", "status_reason", "content_version"])
+    shop.save(update_fields=["status", "status_reason"])
+    shop_pages_changed(shop_ids=[shop.pk])
     shop.refresh_from_db()
     return shop
 
@@ -206,8 +211,8 @@ def shop_set_verified(*, shop: Shop, operator: User, verified: bool) -> Shop:
     """The verified-identity badge; set by an operator after checking who runs the shop."""
     _require_operator(operator)
     shop.is_verified = verified
-    shop.content_version = F("content_version") + 1
-    shop.save(update_fields=["is_verified", "content_version"])
+    shop.save(update_fields=["is_verified"])
+    shop_pages_changed(shop_ids=[shop.pk])
     shop.refresh_from_db()
     return shop
 
