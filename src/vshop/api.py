@@ -13,8 +13,10 @@ from typing import Annotated, Any
 
 import ninja
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import DataError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import escape
@@ -281,6 +283,17 @@ def _field_name(loc: list[object] | tuple[object, ...]) -> str | None:
 def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A safety net: a number or text the database cannot store is the client's error, not ours.
     return error_response(request, 400, "invalid", _("A value is out of range."))
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def on_unreadable_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A malformed body (a multipart upload without its boundary, too many fields, a body over
+    # the size limit): Django's pages answer 400 for these, and so does the API.
+    return error_response(
+        request, 400, "bad_request", _("The request body could not be read: %(why)s") % {"why": exc}
+    )
 
 
 @api.exception_handler(NinjaValidationError)

@@ -98,3 +98,23 @@ def test_an_unknown_endpoint_is_a_json_404(anon):
     resp = anon.get("/api/no/such/thing")
     assert resp.status_code == 404
     assert resp.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_a_multipart_upload_without_its_boundary_is_a_400_not_a_500(client):
+    from tests.factories import make_shop
+    from vshop.accounts.services import api_token_create
+
+    shop = make_shop()
+    _token, raw = api_token_create(user=shop.owner, name="app")
+
+    response = client.generic(
+        "POST",
+        f"/api/shops/{shop.pk}/avatar",
+        b"--x\r\n",
+        content_type="multipart/form-data",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
