@@ -18,8 +18,7 @@ from vshop.catalog import selectors, services
 from vshop.catalog.forms import ProductForm, RestockForm, SkuFormSet, SupplierApplyForm
 from vshop.catalog.models import Product, Supplier
 from vshop.errors import DomainError, NotFound, ValidationFailed
-from vshop.shops.views import domain_errors_as_pages
-from vshop.web.errors import render_with_error
+from vshop.web.errors import domain_errors_as_pages, render_with_error
 
 View = Callable[..., HttpResponse]
 NEW_PRODUCT_ROWS = 2

@@ -29,30 +29,12 @@ from vshop.shops.forms import (
 )
 from vshop.shops.models import Listing, ListingStatus, Shop
 from vshop.shops.strategy import strategy_for
-from vshop.web.errors import error_page, render_with_error
+from vshop.web.errors import domain_errors_as_pages, error_page, render_with_error
 
 SESSION_SHOP = "vshop_manage_shop"
 CATALOGUE_PAGE_SIZE = 24
 
 View = Callable[..., HttpResponse]
-
-
-def domain_errors_as_pages(view: View) -> View:
-    """Answer a ``DomainError`` that escapes a view (a foreign row is ``NotFound``) with its
-    status and message: a full page, or a fragment for htmx to swap in."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if getattr(request, "htmx", False):
-                return render(
-                    request, "shops/manage/_error.html", {"error": exc}, status=exc.status
-                )
-            return error_page(request, exc)
-
-    return wrapper
 
 
 def _current_shop(request: HttpRequest) -> Shop | None:

@@ -6,6 +6,9 @@ form field it concerns, answering with the error's 4xx status; nothing was writt
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -35,3 +38,24 @@ def render_with_error(
 
 def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "web/error.html", {"error": exc}, status=exc.status)
+
+
+View = Callable[..., HttpResponse]
+
+
+def domain_errors_as_pages(view: View) -> View:
+    """Answer a ``DomainError`` that escapes a view (a foreign row is ``NotFound``) with its
+    status and message: a full page, or a fragment for htmx to swap in."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            if getattr(request, "htmx", False):
+                return render(
+                    request, "web/_error_fragment.html", {"error": exc}, status=exc.status
+                )
+            return error_page(request, exc)
+
+    return wrapper
