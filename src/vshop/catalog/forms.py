@@ -83,7 +83,14 @@ class SkuRowForm(forms.Form):
     min_price = MoneyField(label=_("Minimum retail price (¥)"))
     suggested_price = MoneyField(label=_("Suggested retail price (¥)"))
     max_price = MoneyField(label=_("Maximum retail price (¥)"))
-    stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=10**9, initial=0)
+    # Stock of an SKU already saved moves only through Restock (product_update leaves it alone).
+    stock = forms.IntegerField(
+        label=_("Opening stock"),
+        min_value=0,
+        max_value=10**9,
+        initial=0,
+        help_text=_("For a new SKU. Change an existing SKU's stock with Restock."),
+    )
     weight_grams = forms.IntegerField(
         label=_("Weight (g)"), min_value=0, max_value=10**9, required=False
     )
