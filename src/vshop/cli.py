@@ -43,7 +43,7 @@ def prepare(*, load_demo: bool = True) -> None:
         from vshop.demo import demo_is_loaded, demo_load, print_demo_logins
 
         if not demo_is_loaded():
-            print("First run: loading the demo data (about 30 seconds)…", flush=True)
+            print("First run: loading the demo data (about 10 seconds)…", flush=True)
             demo_load()
         print_demo_logins()
 
