@@ -34,6 +34,7 @@ from pydantic import ConfigDict, Strict
 from vshop.accounts.models import Role, User
 from vshop.accounts.services import api_token_authenticate
 from vshop.errors import DomainError, PermissionDenied
+from vshop.web.auth import acting_user  # the one helper; the apps' routers import it from here
 
 # --- authentication -----------------------------------------------------------------------
 
@@ -86,14 +87,6 @@ token_auth = TokenAuth()
 session_auth = SessionCookieAuth()
 #: For endpoints anybody may call, where a logged-in buyer may see her own prices or state.
 OPTIONAL_AUTH = [token_auth, session_auth, anonymous]
-
-
-def acting_user(request: HttpRequest) -> User:
-    """The authenticated account of this request (token or session)."""
-    user = getattr(request, "auth", None)
-    if isinstance(user, User):
-        return user
-    return request.user  # type: ignore[return-value]
 
 
 def buyer_of(request: HttpRequest) -> User | None:

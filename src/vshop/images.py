@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -34,7 +35,7 @@ def _encode(img: Image.Image, name: str) -> ContentFile:
 
 
 def process_image(
-    upload: object, *, field: str = "image", max_side: int = 1200, thumb_side: int = 400
+    upload: UploadedFile, *, field: str = "image", max_side: int = 1200, thumb_side: int = 400
 ) -> ProcessedImage:
     """Validate an uploaded file and return a resized JPEG and a square-ish thumbnail.
 
@@ -59,7 +60,7 @@ def process_image(
             raise ValidationFailed(_("The image has too many pixels."), field=field)
         probe.verify()
         upload.seek(0)
-        img = Image.open(upload)
+        img: Image.Image = Image.open(upload)
         img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValidationFailed(_("This file is not an image we can read."), field=field) from exc

@@ -13,7 +13,6 @@ from vshop.inventory import services
 from vshop.inventory.models import Stock
 
 
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_write_offs_racing_for_ten_units_take_exactly_ten():

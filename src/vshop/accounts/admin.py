@@ -7,6 +7,9 @@ site, so the operator console is no easier to guess passwords on than the login 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -24,6 +27,8 @@ from vshop.accounts.models import AccountRole, ApiToken, User
 from vshop.errors import DomainError
 from vshop.web.admin import ReadOnlyAdmin, ReadOnlyInline, run_service
 
+T = TypeVar("T")
+
 
 class OperatorLoginForm(AdminAuthenticationForm):
     """Email or mobile number, counted by the login rate limit like every other login."""
@@ -35,6 +40,8 @@ class OperatorLoginForm(AdminAuthenticationForm):
     def clean(self) -> dict[str, object]:
         identifier = self.cleaned_data.get("username") or ""
         password = self.cleaned_data.get("password") or ""
+        # The console's login view always binds the request; the rate limit counts per address.
+        assert self.request is not None
         try:
             self.user_cache = accounts.account_log_in_check(
                 request=self.request, identifier=identifier, password=password
@@ -48,9 +55,9 @@ class OperatorLoginForm(AdminAuthenticationForm):
 admin.site.login_form = OperatorLoginForm
 
 
-def _domain_to_form_error(call: object) -> object:
+def _domain_to_form_error(call: Callable[[], T]) -> T:
     try:
-        return call()  # type: ignore[operator]
+        return call()
     except DomainError as exc:
         raise ValidationError(exc.message) from exc
 
@@ -75,8 +82,9 @@ class AccountChangeForm(UserChangeForm):
         raw = (self.cleaned_data.get("mobile") or "").strip()
         return _domain_to_form_error(lambda: normalize_mobile(raw)) if raw else None
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (typed as Optional)
         if not cleaned.get("email") and not cleaned.get("mobile") and not self.errors:
             raise ValidationError(_("An account needs an email or a mobile number."))
         return cleaned
@@ -103,8 +111,9 @@ class AccountCreationForm(forms.ModelForm):
             raise ValidationError(_("An account with this email or mobile number already exists."))
         return ident.value
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (typed as Optional)
         identifier, password = cleaned.get("identifier"), cleaned.get("password")
         if identifier and password:
             kind = "email" if "@" in identifier else "mobile"
@@ -120,7 +129,7 @@ class AccountRoleInline(ReadOnlyInline):
     through the services; the console shows them."""
 
     model = AccountRole
-    fields = ["role", "granted_at"]
+    fields = ("role", "granted_at")
     readonly_fields = fields
 
 
@@ -202,7 +211,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__email", "user__mobile"]
     list_select_related = ["user"]
-    fields = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    fields = ("name", "prefix", "user", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
     actions = ["revoke"]
 

@@ -17,6 +17,7 @@ from vshop.accounts.forms import ApiTokenForm, LogInForm, PasswordChangeForm, Si
 from vshop.catalog import selectors as catalog_selectors
 from vshop.errors import DomainError
 from vshop.shops import selectors as shop_selectors
+from vshop.web.auth import acting_user
 from vshop.web.errors import error_page, render_with_error
 
 
@@ -84,6 +85,7 @@ def log_out(request: HttpRequest) -> HttpResponse:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     template = "accounts/password.html"
+    user = acting_user(request)
     form = PasswordChangeForm(request.POST or None)
     context = {"form": form}
     if request.method != "POST":
@@ -92,21 +94,21 @@ def password_change(request: HttpRequest) -> HttpResponse:
         return render(request, template, context, status=400)
     try:
         services.account_change_password(
-            user=request.user,
+            user=user,
             old_password=form.cleaned_data["old_password"],
             new_password=form.cleaned_data["new_password"],
         )
     except DomainError as exc:
         return render_with_error(request, template, context, exc, form)
     # Keep this session logged in; other sessions end with the old password's hash.
-    update_session_auth_hash(request, request.user)
+    update_session_auth_hash(request, user)
     messages.success(request, _("Your password has been changed."))
     return redirect("accounts:me")
 
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = acting_user(request)
     return render(
         request,
         "accounts/me.html",
@@ -125,14 +127,16 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     context: dict[str, object] = {
         "form": form,
-        "tokens": selectors.api_token_list(user=request.user),
+        "tokens": selectors.api_token_list(user=acting_user(request)),
     }
     if request.method != "POST":
         return render(request, template, context)
     if not form.is_valid():
         return render(request, template, context, status=400)
     try:
-        token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        token, raw = services.api_token_create(
+            user=acting_user(request), name=form.cleaned_data["name"]
+        )
     except DomainError as exc:
         return render_with_error(request, template, context, exc, form)
     # Rendered, not redirected: the raw secret must never be stored anywhere, not even in a message.
@@ -146,7 +150,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        token = services.api_token_revoke(user=request.user, token_id=token_id)
+        token = services.api_token_revoke(user=acting_user(request), token_id=token_id)
     except DomainError as exc:
         return error_page(request, exc)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})

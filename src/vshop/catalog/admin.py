@@ -17,6 +17,7 @@ from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductImage, Sku, Supplier
 from vshop.money import format_money
 from vshop.web.admin import ReadOnlyAdmin, ReadOnlyInline, ask_reason, run_service
+from vshop.web.auth import acting_user
 
 
 @admin.register(Category)
@@ -33,7 +34,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("products"), ordering="n_products")
     def product_count(self, obj: Category) -> int:
-        return obj.n_products
+        return obj.n_products  # type: ignore[attr-defined]  # annotated in get_queryset
 
 
 @admin.register(Supplier)
@@ -82,7 +83,7 @@ class SupplierAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("products"), ordering="n_products")
     def product_count(self, obj: Supplier) -> int:
-        return obj.n_products
+        return obj.n_products  # type: ignore[attr-defined]  # annotated in get_queryset
 
     @admin.action(description=_("Approve the selected suppliers"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
@@ -90,7 +91,7 @@ class SupplierAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset.select_related("owner"),
-            lambda s: catalog.supplier_approve(supplier=s, operator=request.user),
+            lambda s: catalog.supplier_approve(supplier=s, operator=acting_user(request)),
             done=_("Approved"),
         )
 
@@ -110,7 +111,9 @@ class SupplierAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: catalog.supplier_reject(supplier=s, operator=request.user, reason=reason),
+            lambda s: catalog.supplier_reject(
+                supplier=s, operator=acting_user(request), reason=reason
+            ),
             done=_("Rejected"),
         )
         return None
@@ -134,7 +137,9 @@ class SupplierAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: catalog.supplier_suspend(supplier=s, operator=request.user, reason=reason),
+            lambda s: catalog.supplier_suspend(
+                supplier=s, operator=acting_user(request), reason=reason
+            ),
             done=_("Suspended"),
         )
         return None
@@ -145,14 +150,14 @@ class SupplierAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: catalog.supplier_reinstate(supplier=s, operator=request.user),
+            lambda s: catalog.supplier_reinstate(supplier=s, operator=acting_user(request)),
             done=_("Reinstated"),
         )
 
 
 class SkuInline(ReadOnlyInline):
     model = Sku
-    fields = [
+    fields = (
         "code",
         "label",
         "supply",
@@ -162,7 +167,7 @@ class SkuInline(ReadOnlyInline):
         "in_stock",
         "weight_grams",
         "is_active",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sku]:
@@ -197,7 +202,7 @@ class SkuInline(ReadOnlyInline):
 
 class ProductImageInline(ReadOnlyInline):
     model = ProductImage
-    fields = ["preview", "width", "height", "position"]
+    fields = ("preview", "width", "height", "position")
     readonly_fields = fields
 
     @admin.display(description=_("image"))
@@ -248,7 +253,7 @@ class ProductAdmin(ReadOnlyAdmin):
     list_select_related = ["supplier", "shop", "category"]
     date_hierarchy = "created_at"
     inlines = [SkuInline, ProductImageInline]
-    fields = [
+    fields = (
         "title",
         "supplier",
         "shop",
@@ -260,7 +265,7 @@ class ProductAdmin(ReadOnlyAdmin):
         "created_at",
         "updated_at",
         "published_at",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:

@@ -3,6 +3,8 @@ yuan input every page uses (typed as 19.90, handed to services as 1990 minor uni
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,9 @@ from vshop.catalog.models import Category
 from vshop.catalog.services import SkuInput
 from vshop.errors import ValidationFailed
 from vshop.money import parse_money
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class MoneyField(forms.CharField):
@@ -21,7 +26,7 @@ class MoneyField(forms.CharField):
 
     def to_python(self, value: object) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         try:
             return parse_money(text)
@@ -35,7 +40,9 @@ class MoneyField(forms.CharField):
         return value
 
 
-def category_field(*, required: bool, empty_label: str | None = None) -> forms.ModelChoiceField:
+def category_field(
+    *, required: bool, empty_label: StrOrPromise | None = None
+) -> forms.ModelChoiceField:
     if empty_label is None:
         empty_label = _("Choose a category") if required else _("None")
     return forms.ModelChoiceField(
@@ -112,7 +119,7 @@ class SkuRowForm(forms.Form):
         )
 
 
-SkuFormSet = forms.formset_factory(
+SkuFormSet: type[forms.BaseFormSet[SkuRowForm]] = forms.formset_factory(
     SkuRowForm, extra=0, max_num=100, validate_max=True, can_delete=True
 )
 

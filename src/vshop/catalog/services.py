@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,6 +38,9 @@ from vshop.catalog.richtext import sanitize_html
 from vshop.errors import NotFound, PermissionDenied, ValidationFailed
 from vshop.images import process_image
 from vshop.inventory import services as inventory
+
+if TYPE_CHECKING:
+    from vshop.shops.models import Shop
 
 MAX_SKUS = 100
 MAX_IMAGES = 12
@@ -241,10 +246,14 @@ def _own_supplier(*, actor: User) -> Supplier:
 
 def _check_product_owner(product: Product, actor: User) -> None:
     """A product is changed only by its supplier's owner, or by the shop owner for her own goods."""
-    if product.supplier_id is not None:
-        allowed = product.supplier.owner_id == actor.pk
+    supplier = product.supplier  # no query when supplier_id is None
+    if supplier is not None:
+        allowed = supplier.owner_id == actor.pk
     else:
-        allowed = product.shop.owner_id == actor.pk
+        shop = product.shop
+        # The product_from_supplier_or_shop constraint: a product without a supplier has a shop.
+        assert shop is not None
+        allowed = shop.owner_id == actor.pk
     if not allowed:
         raise NotFound(_("No such product."))
 
@@ -276,7 +285,7 @@ def product_create(
     category_id: int,
     skus: Sequence[SkuInput],
     description_html: str = "",
-    shop: object | None = None,
+    shop: Shop | None = None,
 ) -> Product:
     """A new draft product of the actor's supplier (or, with ``shop``, of her own shop)."""
     title = _required(title, field="title", max_length=120)
@@ -356,7 +365,8 @@ def product_update(
 @transaction.atomic
 def product_publish(*, product: Product, actor: User) -> Product:
     _check_product_owner(product, actor)
-    if product.supplier_id is not None and not product.supplier.can_publish:
+    supplier = product.supplier  # no query when supplier_id is None
+    if supplier is not None and not supplier.can_publish:
         raise SupplierNotApproved()
     if not product.skus.filter(is_active=True).exists():
         raise ProductNotPublishable(_("Add at least one SKU before publishing."))
@@ -382,7 +392,7 @@ def product_unpublish(*, product: Product, actor: User) -> Product:
 
 
 @transaction.atomic
-def product_image_add(*, product: Product, actor: User, upload: object) -> ProductImage:
+def product_image_add(*, product: Product, actor: User, upload: UploadedFile) -> ProductImage:
     _check_product_owner(product, actor)
     if product.images.count() >= MAX_IMAGES:
         raise ValidationFailed(_("A product has 12 images at most."), field="image")

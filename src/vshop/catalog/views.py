@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -15,9 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vshop.catalog import selectors, services
-from vshop.catalog.forms import ProductForm, RestockForm, SkuFormSet, SupplierApplyForm
+from vshop.catalog.forms import (
+    ProductForm,
+    RestockForm,
+    SkuFormSet,
+    SkuRowForm,
+    SupplierApplyForm,
+)
 from vshop.catalog.models import Product, Supplier
 from vshop.errors import DomainError, NotFound, ValidationFailed
+from vshop.web.auth import acting_user
 from vshop.web.errors import domain_errors_as_pages, render_with_error
 
 View = Callable[..., HttpResponse]
@@ -31,7 +39,7 @@ def supplier_required(view: View) -> View:
     @domain_errors_as_pages
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        supplier = selectors.supplier_of_user(user=request.user)
+        supplier = selectors.supplier_of_user(user=acting_user(request))
         if supplier is None:
             messages.info(request, _("Apply as a supplier first."))
             return redirect("catalog:apply")
@@ -43,7 +51,9 @@ def supplier_required(view: View) -> View:
 @supplier_required
 def home(request: HttpRequest, supplier: Supplier) -> HttpResponse:
     """The application's status and the supplier's products with their stock."""
-    products = list(selectors.supplier_products(user=request.user, q=request.GET.get("q", "")))
+    products = list(
+        selectors.supplier_products(user=acting_user(request), q=request.GET.get("q", ""))
+    )
     rows = [
         (p, sum(getattr(getattr(s, "stock", None), "quantity", 0) for s in p.skus.all()))
         for p in products
@@ -57,7 +67,7 @@ def home(request: HttpRequest, supplier: Supplier) -> HttpResponse:
 
 @login_required
 def apply(request: HttpRequest) -> HttpResponse:
-    if selectors.supplier_of_user(user=request.user) is not None:
+    if selectors.supplier_of_user(user=acting_user(request)) is not None:
         return redirect("catalog:home")
     template = "catalog/apply.html"
     form = SupplierApplyForm(request.POST or None)
@@ -67,7 +77,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, template, context, status=400)
     try:
-        services.supplier_apply(user=request.user, **form.cleaned_data)
+        services.supplier_apply(user=acting_user(request), **form.cleaned_data)
     except DomainError as exc:
         return render_with_error(request, template, context, exc, form)
     messages.success(request, _("Thank you! We will review your application shortly."))
@@ -102,7 +112,7 @@ def _sku_initial(product: Product) -> list[dict[str, object]]:
     ]
 
 
-def _kept_skus(formset: SkuFormSet) -> list[services.SkuInput]:
+def _kept_skus(formset: forms.BaseFormSet[SkuRowForm]) -> list[services.SkuInput]:
     """The filled-in rows that are not marked for removal; blank extra rows are skipped."""
     deleted = set(map(id, formset.deleted_forms))
     return [f.sku_input() for f in formset.forms if id(f) not in deleted and f.cleaned_data]
@@ -114,7 +124,7 @@ def _product_page(
     product: Product | None,
     *,
     form: ProductForm | None = None,
-    formset: SkuFormSet | None = None,
+    formset: forms.BaseFormSet[SkuRowForm] | None = None,
     error: DomainError | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -163,7 +173,7 @@ def _product_save(
     try:
         if product is None:
             product = services.product_create(
-                actor=request.user,
+                actor=acting_user(request),
                 title=data["title"],
                 category_id=data["category"].pk,
                 description_html=data["description_html"],
@@ -172,7 +182,7 @@ def _product_save(
         else:
             services.product_update(
                 product=product,
-                actor=request.user,
+                actor=acting_user(request),
                 title=data["title"],
                 category_id=data["category"].pk,
                 description_html=data["description_html"],
@@ -195,7 +205,7 @@ def product_new(request: HttpRequest, supplier: Supplier) -> HttpResponse:
 
 @supplier_required
 def product_edit(request: HttpRequest, supplier: Supplier, product_id: int) -> HttpResponse:
-    product = selectors.supplier_product_get(user=request.user, product_id=product_id)
+    product = selectors.supplier_product_get(user=acting_user(request), product_id=product_id)
     if request.method == "POST":
         return _product_save(request, supplier, product)
     return _product_page(request, supplier, product)
@@ -204,15 +214,16 @@ def product_edit(request: HttpRequest, supplier: Supplier, product_id: int) -> H
 @supplier_required
 @require_POST
 def image_add(request: HttpRequest, supplier: Supplier, product_id: int) -> HttpResponse:
-    product = selectors.supplier_product_get(user=request.user, product_id=product_id)
+    user = acting_user(request)
+    product = selectors.supplier_product_get(user=user, product_id=product_id)
     uploads = request.FILES.getlist("image")
     try:
         if not uploads:
             raise ValidationFailed(_("Choose an image file."), field="image")
         for upload in uploads:
-            services.product_image_add(product=product, actor=request.user, upload=upload)
+            services.product_image_add(product=product, actor=user, upload=upload)
     except DomainError as exc:
-        product = selectors.supplier_product_get(user=request.user, product_id=product_id)
+        product = selectors.supplier_product_get(user=user, product_id=product_id)
         return _product_page(request, supplier, product, error=exc)
     messages.success(request, _("Image added."))
     return redirect("catalog:product_edit", product_id=product.pk)
@@ -221,9 +232,10 @@ def image_add(request: HttpRequest, supplier: Supplier, product_id: int) -> Http
 @supplier_required
 @require_POST
 def image_remove(request: HttpRequest, supplier: Supplier, image_id: int) -> HttpResponse:
-    image = selectors.supplier_image_get(user=request.user, image_id=image_id)
+    user = acting_user(request)
+    image = selectors.supplier_image_get(user=user, image_id=image_id)
     product_id = image.product_id
-    services.product_image_remove(image=image, actor=request.user)
+    services.product_image_remove(image=image, actor=user)
     messages.success(request, _("Image removed."))
     return redirect("catalog:product_edit", product_id=product_id)
 
@@ -231,9 +243,10 @@ def image_remove(request: HttpRequest, supplier: Supplier, image_id: int) -> Htt
 @supplier_required
 @require_POST
 def product_publish(request: HttpRequest, supplier: Supplier, product_id: int) -> HttpResponse:
-    product = selectors.supplier_product_get(user=request.user, product_id=product_id)
+    user = acting_user(request)
+    product = selectors.supplier_product_get(user=user, product_id=product_id)
     try:
-        services.product_publish(product=product, actor=request.user)
+        services.product_publish(product=product, actor=user)
     except DomainError as exc:
         return _product_page(request, supplier, product, error=exc)
     messages.success(request, _("Published: shops can now add it."))
@@ -243,8 +256,9 @@ def product_publish(request: HttpRequest, supplier: Supplier, product_id: int) -
 @supplier_required
 @require_POST
 def product_unpublish(request: HttpRequest, supplier: Supplier, product_id: int) -> HttpResponse:
-    product = selectors.supplier_product_get(user=request.user, product_id=product_id)
-    services.product_unpublish(product=product, actor=request.user)
+    user = acting_user(request)
+    product = selectors.supplier_product_get(user=user, product_id=product_id)
+    services.product_unpublish(product=product, actor=user)
     messages.success(request, _("Unpublished: shops keep it, shown as no longer on sale."))
     return redirect("catalog:product_edit", product_id=product.pk)
 
@@ -252,19 +266,18 @@ def product_unpublish(request: HttpRequest, supplier: Supplier, product_id: int)
 @supplier_required
 @require_POST
 def sku_restock(request: HttpRequest, supplier: Supplier, sku_id: int) -> HttpResponse:
-    sku = selectors.sku_of_actor(user=request.user, sku_id=sku_id)
+    user = acting_user(request)
+    sku = selectors.sku_of_actor(user=user, sku_id=sku_id)
     if sku.product.supplier_id != supplier.pk:
         raise NotFound()  # a shop owner's own goods are not restocked from the supplier area
     form = RestockForm(request.POST)
-    product = selectors.supplier_product_get(user=request.user, product_id=sku.product_id)
+    product = selectors.supplier_product_get(user=user, product_id=sku.product_id)
     try:
         if not form.is_valid():
             raise ValidationFailed(
                 _("Enter a whole number of units other than 0."), field="quantity"
             )
-        level = services.sku_restock(
-            sku=sku, actor=request.user, quantity=form.cleaned_data["quantity"]
-        )
+        level = services.sku_restock(sku=sku, actor=user, quantity=form.cleaned_data["quantity"])
     except DomainError as exc:
         return _product_page(request, supplier, product, error=exc)
     messages.success(

@@ -215,39 +215,41 @@ def _load(rng: random.Random) -> None:
     _supplier(APPLICANT, hashes["supplier"])
 
     products_by_category: dict[str, list[Product]] = {slug: [] for slug in categories}
-    for n, row in enumerate(data.PRODUCTS, start=1):
-        supplier = suppliers[row.supplier]
+    for n, product_row in enumerate(data.PRODUCTS, start=1):
+        supplier = suppliers[product_row.supplier]
         product = catalog.product_create(
             actor=supplier.owner,
-            title=row.title,
-            category_id=categories[row.category].pk,
-            description_html=_description(row.blurb),
-            skus=_sku_inputs(rng, row, f"{row.supplier[:2].upper()}{n:03d}"),
+            title=product_row.title,
+            category_id=categories[product_row.category].pk,
+            description_html=_description(product_row.blurb),
+            skus=_sku_inputs(rng, product_row, f"{product_row.supplier[:2].upper()}{n:03d}"),
         )
         count = rng.choice((1, 2, 2, 3, 3))
-        for photo in drawings.product_photos(rng, shape=row.shape, count=count):
+        for photo in drawings.product_photos(rng, shape=product_row.shape, count=count):
             catalog.product_image_add(product=product, actor=supplier.owner, upload=photo)
         catalog.product_publish(product=product, actor=supplier.owner)
-        products_by_category[row.category].append(product)
+        products_by_category[product_row.category].append(product)
 
     demo_shops = []
-    for i, row in enumerate(data.SHOPS):
+    for i, shop_row in enumerate(data.SHOPS):
         owner = accounts.account_import(
-            identifier=row.email, password_hash=hashes["shop_owner"], display_name=row.owner_name
+            identifier=shop_row.email,
+            password_hash=hashes["shop_owner"],
+            display_name=shop_row.owner_name,
         )
         hue = i / len(data.SHOPS) + 0.05
         shop = shops.shop_open(
             owner=owner,
-            name=row.name,
-            slug=row.slug,
-            bio=row.bio,
-            category_id=categories[row.category].pk,
+            name=shop_row.name,
+            slug=shop_row.slug,
+            bio=shop_row.bio,
+            category_id=categories[shop_row.category].pk,
             avatar=drawings.avatar(rng, hue=hue),
             cover=drawings.cover(rng, hue=hue),
         )
-        if row.verified:
+        if shop_row.verified:
             shop = shops.shop_set_verified(shop=shop, operator=operator, verified=True)
-        _fill_shop(rng, shop, row, products_by_category, categories)
+        _fill_shop(rng, shop, shop_row, products_by_category, categories)
         demo_shops.append(shop)
 
     fan_hash = hashes["fan"]

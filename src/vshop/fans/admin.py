@@ -21,5 +21,5 @@ class FollowAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["fan", "shop"]
     date_hierarchy = "created_at"
-    fields = ["fan", "shop", "created_at"]
+    fields = ("fan", "shop", "created_at")
     readonly_fields = fields

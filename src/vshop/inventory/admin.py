@@ -33,7 +33,7 @@ class StockAdmin(ReadOnlyAdmin):
     list_filter = [StockLevelFilter]
     search_fields = ["sku__code", "sku__product__title"]
     list_select_related = ["sku__product"]
-    fields = ["sku", "quantity", "updated_at"]
+    fields = ("sku", "quantity", "updated_at")
     readonly_fields = fields
 
     @admin.display(description=_("SKU code"), ordering="sku__code")

@@ -3,6 +3,8 @@ exact under concurrency; the CHECK constraint is the last line of defence."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -10,20 +12,23 @@ from django.utils.translation import gettext_lazy as _
 from vshop.errors import ValidationFailed
 from vshop.inventory.models import Stock
 
+if TYPE_CHECKING:
+    from vshop.catalog.models import Sku
+
 
 class NotEnoughStock(ValidationFailed):
     code = "out_of_stock"
     default_message = _("Not enough stock.")
 
 
-def stock_set(*, sku: object, quantity: int) -> Stock:
+def stock_set(*, sku: Sku, quantity: int) -> Stock:
     if quantity < 0:
         raise ValidationFailed(_("Stock cannot be negative."), field="stock")
     stock, _created = Stock.objects.update_or_create(sku=sku, defaults={"quantity": quantity})
     return stock
 
 
-def stock_add(*, sku: object, quantity: int) -> int:
+def stock_add(*, sku: Sku, quantity: int) -> int:
     """Add (or with a negative number remove) units; refuses to go below zero. Returns the level."""
     if not isinstance(quantity, int) or quantity == 0:
         raise ValidationFailed(_("Enter a number of units other than 0."), field="quantity")

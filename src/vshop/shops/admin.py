@@ -15,6 +15,7 @@ from vshop.money import format_money
 from vshop.shops import services as shops
 from vshop.shops.models import Listing, ListingPrice, Shop
 from vshop.web.admin import ReadOnlyAdmin, ReadOnlyInline, ask_reason, run_service
+from vshop.web.auth import acting_user
 
 
 @admin.register(Shop)
@@ -41,7 +42,7 @@ class ShopAdmin(ReadOnlyAdmin):
     list_select_related = ["owner", "category"]
     date_hierarchy = "created_at"
     actions = ["suspend", "reinstate", "verify", "unverify"]
-    fields = [
+    fields = (
         "name",
         "slug",
         "public_page",
@@ -54,7 +55,7 @@ class ShopAdmin(ReadOnlyAdmin):
         "is_verified",
         "fan_count",
         "created_at",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shop]:
@@ -62,7 +63,7 @@ class ShopAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("listings"), ordering="n_listings")
     def listing_total(self, obj: Shop) -> int:
-        return obj.n_listings
+        return obj.n_listings  # type: ignore[attr-defined]  # annotated in get_queryset
 
     @admin.display(description=_("public page"))
     def public_page(self, obj: Shop) -> str:
@@ -93,7 +94,7 @@ class ShopAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: shops.shop_suspend(shop=s, operator=request.user, reason=reason),
+            lambda s: shops.shop_suspend(shop=s, operator=acting_user(request), reason=reason),
             done=_("Suspended"),
         )
         return None
@@ -104,7 +105,7 @@ class ShopAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: shops.shop_reinstate(shop=s, operator=request.user),
+            lambda s: shops.shop_reinstate(shop=s, operator=acting_user(request)),
             done=_("Reinstated"),
         )
 
@@ -114,7 +115,7 @@ class ShopAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: shops.shop_set_verified(shop=s, operator=request.user, verified=True),
+            lambda s: shops.shop_set_verified(shop=s, operator=acting_user(request), verified=True),
             done=_("Verified"),
         )
 
@@ -124,14 +125,16 @@ class ShopAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda s: shops.shop_set_verified(shop=s, operator=request.user, verified=False),
+            lambda s: shops.shop_set_verified(
+                shop=s, operator=acting_user(request), verified=False
+            ),
             done=_("Badge removed"),
         )
 
 
 class ListingPriceInline(ReadOnlyInline):
     model = ListingPrice
-    fields = ["sku", "retail", "bounds", "margin"]
+    fields = ("sku", "retail", "bounds", "margin")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ListingPrice]:
@@ -158,7 +161,7 @@ class ListingAdmin(ReadOnlyAdmin):
     list_select_related = ["product", "shop"]
     date_hierarchy = "created_at"
     inlines = [ListingPriceInline]
-    fields = [
+    fields = (
         "shop",
         "product",
         "endorsement",
@@ -167,5 +170,5 @@ class ListingAdmin(ReadOnlyAdmin):
         "position",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields

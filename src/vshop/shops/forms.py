@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,12 +17,15 @@ from vshop.errors import ValidationFailed
 from vshop.money import parse_money
 from vshop.shops.services import OwnSkuInput
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 _PRICE_KEY = re.compile(r"^price_(\d{1,12})$")
 _OPTION = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$")
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
 
-def _image_field(label: str) -> forms.FileField:
+def _image_field(label: StrOrPromise) -> forms.FileField:
     # A plain FileField: the image checks (type, size, pixels) live in ``vshop.images``, so the
     # page and the API give the same message.
     return forms.FileField(
@@ -61,6 +65,15 @@ class ShopOpenForm(ShopSettingsForm):
         return self.cleaned_data["slug"].strip().lower()
 
 
+class CatalogueBrowse(TypedDict):
+    """The arguments of ``catalog.selectors.catalogue_browse``, as the filter form gives them."""
+
+    q: str
+    category_id: int | None
+    min_margin: int | None
+    sort: str
+
+
 class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     category = category_field(required=False, empty_label=_("All categories"))
@@ -79,7 +92,7 @@ class CatalogueFilterForm(forms.Form):
         ],
     )
 
-    def browse_kwargs(self) -> dict[str, object]:
+    def browse_kwargs(self) -> CatalogueBrowse:
         data = self.cleaned_data
         category = data.get("category")
         sort = data.get("sort") or "popular"

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -109,7 +110,7 @@ def shop_pages_changed(*, shop_ids: Sequence[int] = (), product_ids: Sequence[in
     transaction.on_commit(selectors.shop_content_versions_forget)
 
 
-def _save_shop_image(shop: Shop, field_name: str, upload: object | None) -> None:
+def _save_shop_image(shop: Shop, field_name: str, upload: UploadedFile | None) -> None:
     if upload is None:
         return
     processed = process_image(upload, field=field_name, max_side=1200, thumb_side=240)
@@ -126,8 +127,8 @@ def shop_open(
     slug: str,
     bio: str = "",
     category_id: int | None = None,
-    avatar: object | None = None,
-    cover: object | None = None,
+    avatar: UploadedFile | None = None,
+    cover: UploadedFile | None = None,
 ) -> Shop:
     """Open a shop at ``/s/<slug>``. The account becomes a shop owner."""
     name = _check_text(name, field="name", max_length=60, required=True)
@@ -159,8 +160,8 @@ def shop_update(
     name: str | None = None,
     bio: str | None = None,
     category_id: object = _UNSET,
-    avatar: object | None = None,
-    cover: object | None = None,
+    avatar: UploadedFile | None = None,
+    cover: UploadedFile | None = None,
 ) -> Shop:
     """Edit the persona. The short address does not change: fans' links must keep working."""
     _check_shop_owner(shop, actor)
@@ -479,7 +480,7 @@ def listing_create_own_goods_with_photos(
     title: str,
     category_id: int,
     skus: Sequence[OwnSkuInput],
-    photos: Sequence[object],
+    photos: Sequence[UploadedFile],
     description_html: str = "",
     endorsement: str = "",
 ) -> Listing:

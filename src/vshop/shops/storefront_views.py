@@ -120,7 +120,7 @@ class _LocalPages:
             self._pages.move_to_end(key)
             return entry[1], entry[2]
 
-    def set(self, key: str, content: bytes, content_type: str, ttl: float) -> None:
+    def set(self, key: str, content: bytes, content_type: str, *, ttl: float) -> None:
         if len(content) > self.max_bytes:
             return
         with self._lock:

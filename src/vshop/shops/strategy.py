@@ -115,7 +115,8 @@ class Strategy:
         product = listing.product
         if listing.shop.status != ShopStatus.ACTIVE:
             return Unavailable.SHOP_SUSPENDED
-        if product.supplier_id is not None and product.supplier.status != SupplierStatus.APPROVED:
+        supplier = product.supplier  # None, without a query, for her own goods
+        if supplier is not None and supplier.status != SupplierStatus.APPROVED:
             return Unavailable.SUPPLIER_SUSPENDED
         if product.status != ProductStatus.PUBLISHED:
             return Unavailable.UNPUBLISHED

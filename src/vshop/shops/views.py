@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from vshop.catalog import selectors as catalog_selectors
 from vshop.errors import DomainError, NotFound
@@ -29,12 +30,19 @@ from vshop.shops.forms import (
 )
 from vshop.shops.models import Listing, ListingStatus, Shop
 from vshop.shops.strategy import strategy_for
+from vshop.web.auth import acting_user
 from vshop.web.errors import domain_errors_as_pages, error_page, render_with_error
 
 SESSION_SHOP = "vshop_manage_shop"
 CATALOGUE_PAGE_SIZE = 24
 
 View = Callable[..., HttpResponse]
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as ``HtmxMiddleware`` leaves it, for the type checker (django-htmx's recipe)."""
+
+    htmx: HtmxDetails
 
 
 def _current_shop(request: HttpRequest) -> Shop | None:
@@ -44,16 +52,16 @@ def _current_shop(request: HttpRequest) -> Shop | None:
     if wanted:
         if not wanted.isdigit():
             raise NotFound()
-        shop = selectors.shop_of_owner(owner=request.user, shop_id=int(wanted))
+        shop = selectors.shop_of_owner(owner=acting_user(request), shop_id=int(wanted))
         request.session[SESSION_SHOP] = shop.pk
         return shop
     remembered = request.session.get(SESSION_SHOP)
     if remembered:
         try:
-            return selectors.shop_of_owner(owner=request.user, shop_id=remembered)
+            return selectors.shop_of_owner(owner=acting_user(request), shop_id=remembered)
         except NotFound:
             request.session.pop(SESSION_SHOP, None)
-    return selectors.shops_of_owner(owner=request.user).first()
+    return selectors.shops_of_owner(owner=acting_user(request)).first()
 
 
 def shop_owner_required(view: View) -> View:
@@ -116,7 +124,7 @@ def shop_open(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         shop = services.shop_open(
-            owner=request.user,
+            owner=acting_user(request),
             name=data["name"],
             slug=data["slug"],
             bio=data["bio"],
@@ -174,7 +182,7 @@ def shop_settings(request: HttpRequest, shop: Shop) -> HttpResponse:
     try:
         services.shop_update(
             shop=shop,
-            actor=request.user,
+            actor=acting_user(request),
             name=data["name"],
             bio=data["bio"],
             category_id=data["category"].pk if data["category"] else None,
@@ -192,7 +200,7 @@ def shop_settings(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 @shop_owner_required
 @require_GET
-def catalogue(request: HttpRequest, shop: Shop) -> HttpResponse:
+def catalogue(request: HtmxHttpRequest, shop: Shop) -> HttpResponse:
     form = CatalogueFilterForm(request.GET)
     status = 200
     if form.is_valid():
@@ -221,10 +229,12 @@ def catalogue(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 @shop_owner_required
 @require_POST
-def catalogue_add(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+def catalogue_add(request: HtmxHttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     """One tap: the product goes on sale in her shop at the suggested prices."""
     try:
-        services.listing_add_from_catalog(shop=shop, actor=request.user, product_id=product_id)
+        services.listing_add_from_catalog(
+            shop=shop, actor=acting_user(request), product_id=product_id
+        )
     except DomainError as exc:
         if request.htmx:
             return render(
@@ -282,7 +292,7 @@ def catalogue_customise(request: HttpRequest, shop: Shop, product_id: int) -> Ht
     try:
         services.listing_add_from_catalog(
             shop=shop,
-            actor=request.user,
+            actor=acting_user(request),
             product_id=product.pk,
             prices=form.prices(),
             endorsement=form.cleaned_data["endorsement"],
@@ -317,7 +327,7 @@ def own_goods_new(request: HttpRequest, shop: Shop) -> HttpResponse:
     try:
         listing = services.listing_create_own_goods_with_photos(
             shop=shop,
-            actor=request.user,
+            actor=acting_user(request),
             title=data["title"],
             category_id=data["category"].pk,
             skus=form.sku_inputs(),
@@ -340,20 +350,20 @@ def own_goods_new(request: HttpRequest, shop: Shop) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, shop: Shop) -> HttpResponse:
     strategy = strategy_for(buyer=None)
-    listings = list(selectors.listings_of_owner(owner=request.user, shop=shop))
+    listings = list(selectors.listings_of_owner(owner=acting_user(request), shop=shop))
     return render(
         request,
         "shops/manage/dashboard.html",
         {
             "shop": shop,
-            "shops": list(selectors.shops_of_owner(owner=request.user)),
+            "shops": list(selectors.shops_of_owner(owner=acting_user(request))),
             "rows": [(listing, strategy.offer_for(listing)) for listing in listings],
         },
     )
 
 
 def _own_listing(request: HttpRequest, listing_id: int) -> Listing:
-    return selectors.listing_of_owner(owner=request.user, listing_id=listing_id)
+    return selectors.listing_of_owner(owner=acting_user(request), listing_id=listing_id)
 
 
 @login_required
@@ -388,7 +398,7 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
     try:
         services.listing_update(
             listing=listing,
-            actor=request.user,
+            actor=acting_user(request),
             prices=form.prices(),
             endorsement=form.cleaned_data["endorsement"],
             is_pinned=form.cleaned_data["is_pinned"],
@@ -414,7 +424,7 @@ def listing_margins(request: HttpRequest, listing_id: int) -> HttpResponse:
 def listing_pin(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _own_listing(request, listing_id)
     services.listing_update(
-        listing=listing, actor=request.user, is_pinned=request.POST.get("pinned") == "1"
+        listing=listing, actor=acting_user(request), is_pinned=request.POST.get("pinned") == "1"
     )
     return _back_to_dashboard(listing.shop)
 
@@ -425,7 +435,7 @@ def listing_pin(request: HttpRequest, listing_id: int) -> HttpResponse:
 def listing_move(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _own_listing(request, listing_id)
     step = {"up": -1, "down": 1}.get(request.POST.get("direction", ""), 0)
-    services.listing_move(listing=listing, actor=request.user, step=step)
+    services.listing_move(listing=listing, actor=acting_user(request), step=step)
     return _back_to_dashboard(listing.shop)
 
 
@@ -435,7 +445,7 @@ def listing_move(request: HttpRequest, listing_id: int) -> HttpResponse:
 def listing_visibility(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _own_listing(request, listing_id)
     status = ListingStatus.HIDDEN if request.POST.get("hide") == "1" else ListingStatus.ACTIVE
-    services.listing_update(listing=listing, actor=request.user, status=status)
+    services.listing_update(listing=listing, actor=acting_user(request), status=status)
     return _back_to_dashboard(listing.shop)
 
 
@@ -445,6 +455,6 @@ def listing_visibility(request: HttpRequest, listing_id: int) -> HttpResponse:
 def listing_remove(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _own_listing(request, listing_id)
     title = listing.product.title
-    services.listing_remove(listing=listing, actor=request.user)
+    services.listing_remove(listing=listing, actor=acting_user(request))
     messages.success(request, _("“%(title)s” removed from your shop.") % {"title": title})
     return _back_to_dashboard(listing.shop)

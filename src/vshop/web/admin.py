@@ -7,6 +7,7 @@ The console writes only through services; these helpers are how an admin action 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from vshop.errors import DomainError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+M = TypeVar("M", bound=Model)
 
 
 class ReasonForm(forms.Form):
@@ -52,8 +58,8 @@ def ask_reason(
     queryset: QuerySet,
     *,
     action: str,
-    title: str,
-    question: str,
+    title: StrOrPromise,
+    question: StrOrPromise,
 ) -> str | HttpResponse:
     """The reason the operator typed, or the page that asks for it (again, with errors)."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -77,10 +83,10 @@ def ask_reason(
 def run_service(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
-    rows: Iterable[Model],
-    call: Callable[[Model], object],
+    rows: Iterable[M],
+    call: Callable[[M], object],
     *,
-    done: str,
+    done: StrOrPromise,
 ) -> int:
     """Call the service for each row. Each call is its own transaction, so one refused row
     (reported with the service's message) does not undo the others. Returns how many worked."""

@@ -6,7 +6,7 @@ form field it concerns, answering with the error's 4xx status; nothing was writt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 
 from django import forms
@@ -25,7 +25,7 @@ def form_error(form: forms.BaseForm, exc: DomainError) -> None:
 def render_with_error(
     request: HttpRequest,
     template: str,
-    context: dict[str, object],
+    context: Mapping[str, object],
     exc: DomainError,
     form: forms.BaseForm | None = None,
 ) -> HttpResponse:
