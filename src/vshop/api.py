@@ -31,7 +31,8 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 from pydantic import ConfigDict, Strict
 
-from vshop.accounts.models import Role, User
+from vshop.accounts.models import User
+from vshop.accounts.permissions import require_operator as operator_check
 from vshop.accounts.services import api_token_authenticate
 from vshop.errors import DomainError, PermissionDenied
 from vshop.web.auth import acting_user  # the one helper; the apps' routers import it from here
@@ -98,8 +99,7 @@ def buyer_of(request: HttpRequest) -> User | None:
 def require_operator(request: HttpRequest) -> User:
     """Operator endpoints: platform staff only; everybody else gets 403."""
     user = acting_user(request)
-    if not user.has_role(Role.OPERATOR):
-        raise PermissionDenied(_("Only platform operators may do that."))
+    operator_check(user)
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
 
 from vshop.accounts.models import User
+from vshop.accounts.permissions import require_operator
 from vshop.catalog.models import (
     Category,
     Product,
@@ -130,17 +131,9 @@ def sku_of_actor(*, user: User, sku_id: int) -> Sku:
     return sku
 
 
-def _require_operator(operator: User) -> None:
-    from vshop.accounts.models import Role
-    from vshop.errors import PermissionDenied
-
-    if not operator.has_role(Role.OPERATOR):
-        raise PermissionDenied()
-
-
 def suppliers_for_operator(*, operator: User, status: str | None = None) -> QuerySet[Supplier]:
     """Supplier applications for the operator to review, the oldest waiting first."""
-    _require_operator(operator)
+    require_operator(operator)
     qs = Supplier.objects.select_related("owner")
     if status:
         qs = qs.filter(status=status)
@@ -148,7 +141,7 @@ def suppliers_for_operator(*, operator: User, status: str | None = None) -> Quer
 
 
 def supplier_for_operator(*, operator: User, supplier_id: int) -> Supplier:
-    _require_operator(operator)
+    require_operator(operator)
     supplier = Supplier.objects.select_related("owner").filter(pk=supplier_id).first()
     if supplier is None:
         raise NotFound()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import Role, User
+from vshop.accounts.permissions import require_operator
 from vshop.accounts.services import role_grant
 from vshop.catalog.errors import (
     BadPriceBounds,
@@ -38,6 +39,7 @@ from vshop.catalog.richtext import sanitize_html
 from vshop.errors import NotFound, PermissionDenied, ValidationFailed
 from vshop.images import process_image
 from vshop.inventory import services as inventory
+from vshop.validation import clean_text
 
 if TYPE_CHECKING:
     from vshop.shops.models import Shop
@@ -61,17 +63,6 @@ class SkuInput:
     options: dict[str, str] = field(default_factory=dict)
 
 
-def _required(value: str, *, field: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("Too long: %(n)s characters at most.") % {"n": max_length}, field=field
-        )
-    return value
-
-
 # --- suppliers --------------------------------------------------------------------------
 
 
@@ -81,9 +72,11 @@ def supplier_apply(
     """An account applies to become a supplier; an operator reviews the application."""
     from vshop.accounts.identifiers import normalize_mobile
 
-    company_name = _required(company_name, field="company_name", max_length=100)
-    contact_name = _required(contact_name, field="contact_name", max_length=60)
-    licence_number = _required(licence_number, field="licence_number", max_length=40).upper()
+    company_name = clean_text(company_name, field="company_name", max_length=100, required=True)
+    contact_name = clean_text(contact_name, field="contact_name", max_length=60, required=True)
+    licence_number = clean_text(
+        licence_number, field="licence_number", max_length=40, required=True
+    ).upper()
     if not re.fullmatch(r"[0-9A-Z]{8,40}", licence_number):
         raise ValidationFailed(
             _("A licence number has 8 to 40 letters and digits (the 18-character credit code)."),
@@ -110,11 +103,6 @@ def supplier_apply(
         raise LicenceTaken(field="licence_number") from exc
 
 
-def _require_operator(operator: User) -> None:
-    if not (operator.is_staff or operator.has_role(Role.OPERATOR)):
-        raise PermissionDenied()
-
-
 def _supplier_products_changed(supplier: Supplier) -> None:
     from vshop.shops.services import shop_pages_changed
 
@@ -123,7 +111,7 @@ def _supplier_products_changed(supplier: Supplier) -> None:
 
 @transaction.atomic
 def supplier_approve(*, supplier: Supplier, operator: User) -> Supplier:
-    _require_operator(operator)
+    require_operator(operator)
     supplier.status = SupplierStatus.APPROVED
     supplier.status_reason = ""
     supplier.reviewed_by = operator
@@ -136,7 +124,7 @@ def supplier_approve(*, supplier: Supplier, operator: User) -> Supplier:
 
 @transaction.atomic
 def supplier_reject(*, supplier: Supplier, operator: User, reason: str) -> Supplier:
-    _require_operator(operator)
+    require_operator(operator)
     if supplier.status == SupplierStatus.APPROVED:
         raise ValidationFailed(_("An approved supplier is suspended, not rejected."))
     supplier.status = SupplierStatus.REJECTED
@@ -150,7 +138,7 @@ def supplier_reject(*, supplier: Supplier, operator: User, reason: str) -> Suppl
 @transaction.atomic
 def supplier_suspend(*, supplier: Supplier, operator: User, reason: str) -> Supplier:
     """A suspended supplier's products stay listed but cannot be sold; pages say so."""
-    _require_operator(operator)
+    require_operator(operator)
     if supplier.status != SupplierStatus.APPROVED:
         # Suspending, then reinstating, must not become a way round the review.
         raise ValidationFailed(
@@ -169,7 +157,7 @@ def supplier_suspend(*, supplier: Supplier, operator: User, reason: str) -> Supp
 def supplier_reinstate(*, supplier: Supplier, operator: User) -> Supplier:
     """Lift a suspension: the supplier's products can be sold again. Only a suspended supplier
     is reinstated; a pending or rejected application is approved instead."""
-    _require_operator(operator)
+    require_operator(operator)
     if supplier.status != SupplierStatus.SUSPENDED:
         raise ValidationFailed(_("Only a suspended supplier can be reinstated."))
     supplier.status = SupplierStatus.APPROVED
@@ -288,7 +276,7 @@ def product_create(
     shop: Shop | None = None,
 ) -> Product:
     """A new draft product of the actor's supplier (or, with ``shop``, of her own shop)."""
-    title = _required(title, field="title", max_length=120)
+    title = clean_text(title, field="title", max_length=120, required=True)
     category = _category(category_id)
     _check_sku_inputs(skus)
     if shop is None:
@@ -324,7 +312,7 @@ def product_update(
     """
     _check_product_owner(product, actor)
     if title is not None:
-        product.title = _required(title, field="title", max_length=120)
+        product.title = clean_text(title, field="title", max_length=120, required=True)
     if description_html is not None:
         product.description_html = sanitize_html(description_html)
     if category_id is not None:

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
+from vshop.accounts.permissions import require_operator
 from vshop.catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from vshop.errors import NotFound
 from vshop.money import format_money
@@ -309,11 +310,7 @@ def shop_categories_public() -> list[Category]:
 
 def shop_for_operator(*, operator: User, shop_id: int) -> Shop:
     """Any shop, for platform operators only (others get ``PermissionDenied``)."""
-    from vshop.accounts.models import Role
-    from vshop.errors import PermissionDenied
-
-    if not operator.has_role(Role.OPERATOR):
-        raise PermissionDenied()
+    require_operator(operator)
     shop = Shop.objects.select_related("owner", "category").filter(pk=shop_id).first()
     if shop is None:
         raise NotFound()

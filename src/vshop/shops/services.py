@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import Role, User
+from vshop.accounts.permissions import require_operator
 from vshop.accounts.services import role_grant
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductStatus, Sku, SupplierStatus
-from vshop.errors import NotFound, PermissionDenied, ValidationFailed
+from vshop.errors import NotFound, ValidationFailed
 from vshop.images import process_image
 from vshop.shops import selectors
 from vshop.shops.errors import (
@@ -30,6 +31,7 @@ from vshop.shops.errors import (
     SlugTaken,
 )
 from vshop.shops.models import Listing, ListingPrice, ListingStatus, Shop, ShopStatus
+from vshop.validation import clean_text
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 # Paths a shop address must never shadow, and names that would mislead fans.
@@ -66,17 +68,6 @@ def _check_slug(slug: str) -> str:
     if slug in RESERVED_SLUGS:
         raise SlugTaken(field="slug")
     return slug
-
-
-def _check_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("Too long: %(n)s characters at most.") % {"n": max_length}, field=field
-        )
-    return value
 
 
 def _check_shop_owner(shop: Shop, actor: User) -> None:
@@ -131,9 +122,9 @@ def shop_open(
     cover: UploadedFile | None = None,
 ) -> Shop:
     """Open a shop at ``/s/<slug>``. The account becomes a shop owner."""
-    name = _check_text(name, field="name", max_length=60, required=True)
+    name = clean_text(name, field="name", max_length=60, required=True)
     slug = _check_slug(slug)
-    bio = _check_text(bio, field="bio", max_length=1000)
+    bio = clean_text(bio, field="bio", max_length=1000)
     category = _category_or_none(category_id)
     if Shop.objects.filter(slug=slug).exists():
         raise SlugTaken(field="slug")
@@ -166,9 +157,9 @@ def shop_update(
     """Edit the persona. The short address does not change: fans' links must keep working."""
     _check_shop_owner(shop, actor)
     if name is not None:
-        shop.name = _check_text(name, field="name", max_length=60, required=True)
+        shop.name = clean_text(name, field="name", max_length=60, required=True)
     if bio is not None:
-        shop.bio = _check_text(bio, field="bio", max_length=1000)
+        shop.bio = clean_text(bio, field="bio", max_length=1000)
     if category_id is not _UNSET:
         shop.category = _category_or_none(category_id)  # type: ignore[arg-type]
     _save_shop_image(shop, "avatar", avatar)
@@ -179,15 +170,10 @@ def shop_update(
     return shop
 
 
-def _require_operator(operator: User) -> None:
-    if not (operator.is_staff or operator.has_role(Role.OPERATOR)):
-        raise PermissionDenied()
-
-
 @transaction.atomic
 def shop_suspend(*, shop: Shop, operator: User, reason: str) -> Shop:
     """An operator suspends a shop: its pages say so and it cannot sell."""
-    _require_operator(operator)
+    require_operator(operator)
     shop.status = ShopStatus.SUSPENDED
     shop.status_reason = (reason or "").strip()[:200]
     shop.save(update_fields=["status", "status_reason"])
@@ -198,7 +184,7 @@ def shop_suspend(*, shop: Shop, operator: User, reason: str) -> Shop:
 
 @transaction.atomic
 def shop_reinstate(*, shop: Shop, operator: User) -> Shop:
-    _require_operator(operator)
+    require_operator(operator)
     shop.status = ShopStatus.ACTIVE
     shop.status_reason = ""
     shop.save(update_fields=["status", "status_reason"])
@@ -210,7 +196,7 @@ def shop_reinstate(*, shop: Shop, operator: User) -> Shop:
 @transaction.atomic
 def shop_set_verified(*, shop: Shop, operator: User, verified: bool) -> Shop:
     """The verified-identity badge; set by an operator after checking who runs the shop."""
-    _require_operator(operator)
+    require_operator(operator)
     shop.is_verified = verified
     shop.save(update_fields=["is_verified"])
     shop_pages_changed(shop_ids=[shop.pk])
@@ -274,7 +260,7 @@ def listing_add_from_catalog(
     )
     if product is None:
         raise ProductNotAvailable(field="product_id")
-    endorsement = _check_text(endorsement, field="endorsement", max_length=500)
+    endorsement = clean_text(endorsement, field="endorsement", max_length=500)
     skus = list(product.skus.filter(is_active=True))
     checked = _check_prices(skus, prices)
     if Listing.objects.filter(shop=shop, product=product).exists():
@@ -365,7 +351,7 @@ def listing_create_own_goods(
     listing = Listing.objects.create(
         shop=shop,
         product=product,
-        endorsement=_check_text(endorsement, field="endorsement", max_length=500),
+        endorsement=clean_text(endorsement, field="endorsement", max_length=500),
         position=_next_position(shop),
     )
     ListingPrice.objects.bulk_create(
@@ -391,7 +377,7 @@ def listing_update(
     """Change the owner's prices (within bounds), endorsement, pin or visibility."""
     _check_shop_owner(listing.shop, actor)
     if endorsement is not None:
-        listing.endorsement = _check_text(endorsement, field="endorsement", max_length=500)
+        listing.endorsement = clean_text(endorsement, field="endorsement", max_length=500)
     if is_pinned is not None:
         listing.is_pinned = bool(is_pinned)
     if status is not None:
