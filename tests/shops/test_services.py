@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_listing, make_product, make_user, sku_input
+from tests.factories import make_listing, make_product, make_shop, make_user, sku_input
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Product
 from vshop.errors import NotFound, ValidationFailed
@@ -208,3 +208,32 @@ def selectors_offer(listing):
 
     loaded = selectors.listing_offer_queryset(Listing.objects.filter(pk=listing.pk)).get()
     return strategy_for().offer_for(loaded)
+
+
+def test_editing_the_persona_keeps_fans_and_a_suspension_that_came_meanwhile(shop, fan, operator):
+    from vshop.fans.services import fan_follow
+
+    stale = Shop.objects.get(pk=shop.pk)  # the owner's form was loaded before these happened
+    fan_follow(fan=fan, shop=shop)
+    services.shop_suspend(shop=Shop.objects.get(pk=shop.pk), operator=operator, reason="checks")
+
+    services.shop_update(shop=stale, actor=shop.owner, name="New name", bio="New bio")
+
+    saved = Shop.objects.get(pk=shop.pk)
+    assert (saved.name, saved.bio) == ("New name", "New bio")
+    assert saved.fan_count == 1
+    assert saved.status == "suspended"
+
+
+def test_editing_a_listing_keeps_a_reorder_and_popularity_that_came_meanwhile(shop, supplier):
+    a, b = (make_listing(shop, make_product(supplier, title=t)) for t in "AB")
+    stale_a = Listing.objects.get(pk=a.pk)
+    stale_product = Product.objects.get(pk=a.product_id)
+    services.listing_reorder(shop=shop, actor=shop.owner, listing_ids=[b.pk, a.pk])
+    make_listing(make_shop(), a.product)  # another shop lists the same product
+
+    services.listing_update(listing=stale_a, actor=shop.owner, endorsement="Still love it")
+    catalog.product_update(product=stale_product, actor=supplier.owner, title="A, renamed")
+
+    assert Listing.objects.get(pk=a.pk).position == 2
+    assert Product.objects.get(pk=a.product_id).listing_count == 2

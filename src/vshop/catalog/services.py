@@ -311,13 +311,18 @@ def product_update(
     Shops' prices that fall outside new bounds are moved to the nearest bound.
     """
     _check_product_owner(product, actor)
+    # Only the edited fields: shops adding the product change its listing count meanwhile.
+    changed = ["updated_at"]
     if title is not None:
         product.title = clean_text(title, field="title", max_length=120, required=True)
+        changed.append("title")
     if description_html is not None:
         product.description_html = sanitize_html(description_html)
+        changed.append("description_html")
     if category_id is not None:
         product.category = _category(category_id)
-    product.save()
+        changed.append("category")
+    product.save(update_fields=changed)
     if skus is not None:
         _check_sku_inputs(skus)
         existing = {s.code: s for s in product.skus.all()}

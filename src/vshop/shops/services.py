@@ -156,15 +156,24 @@ def shop_update(
 ) -> Shop:
     """Edit the persona. The short address does not change: fans' links must keep working."""
     _check_shop_owner(shop, actor)
+    # Only the fields she edits: a full save would write back a fan count, status or content
+    # version that changed since her form was loaded.
+    changed = []
     if name is not None:
         shop.name = clean_text(name, field="name", max_length=60, required=True)
+        changed.append("name")
     if bio is not None:
         shop.bio = clean_text(bio, field="bio", max_length=1000)
+        changed.append("bio")
     if category_id is not _UNSET:
         shop.category = _category_or_none(category_id)  # type: ignore[arg-type]
-    _save_shop_image(shop, "avatar", avatar)
-    _save_shop_image(shop, "cover", cover)
-    shop.save()
+        changed.append("category")
+    for field_name, upload in (("avatar", avatar), ("cover", cover)):
+        if upload is not None:
+            _save_shop_image(shop, field_name, upload)
+            changed.append(field_name)
+    if changed:
+        shop.save(update_fields=changed)
     shop_pages_changed(shop_ids=[shop.pk])
     shop.refresh_from_db()
     return shop
@@ -376,15 +385,20 @@ def listing_update(
 ) -> Listing:
     """Change the owner's prices (within bounds), endorsement, pin or visibility."""
     _check_shop_owner(listing.shop, actor)
+    # Only the edited fields: a reorder may have moved the listing since it was loaded.
+    changed = ["updated_at"]
     if endorsement is not None:
         listing.endorsement = clean_text(endorsement, field="endorsement", max_length=500)
+        changed.append("endorsement")
     if is_pinned is not None:
         listing.is_pinned = bool(is_pinned)
+        changed.append("is_pinned")
     if status is not None:
         if status not in ListingStatus.values:
             raise ValidationFailed(_("Unknown status."), field="status")
         listing.status = status
-    listing.save()
+        changed.append("status")
+    listing.save(update_fields=changed)
     if prices is not None:
         skus = list(listing.product.skus.filter(is_active=True))
         current = {p.sku_id: p.retail_price for p in listing.prices.all()}
