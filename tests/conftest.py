@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import *  # noqa: F403  (fixtures)
+from tests.smtp import huey_immediate, smtp_server  # noqa: F401
 
 REQUIRE_SERVICES = os.environ.get("VSHOP_REQUIRE_SERVICES") == "1"
 
@@ -53,3 +54,14 @@ def _isolated_cache_and_media(settings, tmp_path) -> None:
     cache.key_prefix = f"test-{uuid.uuid4().hex[:12]}"
     yield
     cache.key_prefix = old_prefix
+
+
+@pytest.fixture(autouse=True)
+def _worker_runs_inline(settings):
+    """Background jobs run in the test's thread as they are queued (delayed ones wait in an
+    in-memory schedule), and the sandbox gateway notifies at once and exactly once unless a
+    test asks for it to be late or to repeat itself."""
+    settings.VSHOP_SANDBOX_MAX_DELAY_SECONDS = 0
+    settings.VSHOP_SANDBOX_DUPLICATE_RATE = 0
+    with huey_immediate():
+        yield

@@ -347,11 +347,13 @@ def _mount_routers() -> None:
     from vshop.catalog.api import catalogue_router, supplier_router
     from vshop.catalog.api import operator_router as supplier_operator_router
     from vshop.fans.api import router as fans_router
+    from vshop.messaging.api import router as inbox_router
     from vshop.shops.api import listings_router, shops_router, storefront_router
     from vshop.shops.api import operator_router as shop_operator_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/me", me_router)
+    api.add_router("/me/inbox", inbox_router)
     api.add_router("/supplier", supplier_router)
     api.add_router("/", catalogue_router)
     api.add_router("/shops", shops_router)
@@ -360,6 +362,18 @@ def _mount_routers() -> None:
     api.add_router("/storefront", fans_router)
     api.add_router("/operator", supplier_operator_router)
     api.add_router("/operator", shop_operator_router)
+    from vshop.orders import api as orders_api
+    from vshop.payments import api as payments_api
+
+    api.add_router("/cart", orders_api.cart_router)
+    api.add_router("/me/addresses", orders_api.addresses_router)
+    api.add_router("/checkouts", orders_api.checkout_router)
+    api.add_router("/orders", orders_api.orders_router)
+    api.add_router("/shop-orders", orders_api.shop_orders_router)
+    api.add_router("/fulfilment", orders_api.fulfilment_router)
+    api.add_router("/operator", orders_api.operator_router)
+    api.add_router("/payments", payments_api.notify_router)
+    api.add_router("/payments", payments_api.router)
     # Last: anything else under /api/ is a JSON 404, not Django's HTML page.
     api.add_router("/", _fallback)
     api._vshop_mounted = True  # type: ignore[attr-defined]

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "vshop.inventory",
     "vshop.shops",
     "vshop.fans",
+    "vshop.messaging",
+    "vshop.orders",
+    "vshop.payments",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "vshop.web.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "vshop.urls"
@@ -108,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vshop.web.context_processors.site",
+                "vshop.messaging.context_processors.inbox",
             ],
         },
     }
@@ -180,6 +185,23 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
+# --- Email: the inbox's notifications, sent by the Huey worker -------------------------
+# A laptop has no SMTP server: sends there fail, are retried a few times and given up (the inbox
+# message is kept), or VSHOP_EMAIL=console prints them to the worker's output instead.
+if os.environ.get("VSHOP_EMAIL", "").strip().lower() == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 1025))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VShop <noreply@vshop.example>")
+# Where the site is reached from outside: links in emails are made absolute with it.
+VSHOP_SITE_URL = os.environ.get("VSHOP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -226,6 +248,18 @@ VSHOP_LOGIN_FAILURE_WINDOW = int(os.environ.get("VSHOP_LOGIN_FAILURE_WINDOW", 15
 VSHOP_PAGE_CACHE_SECONDS = int(os.environ.get("VSHOP_PAGE_CACHE_SECONDS", 300))
 # How long a process trusts the shop content version it read (the page cache key).
 VSHOP_PAGE_VERSION_SECONDS = float(os.environ.get("VSHOP_PAGE_VERSION_SECONDS", 1))
+
+# Buying
+VSHOP_MAX_UNITS_PER_LINE = int(os.environ.get("VSHOP_MAX_UNITS_PER_LINE", 99))
+VSHOP_UNPAID_TIMEOUT_SECONDS = int(os.environ.get("VSHOP_UNPAID_TIMEOUT_SECONDS", 15 * 60))
+VSHOP_AUTO_CONFIRM_DAYS = int(os.environ.get("VSHOP_AUTO_CONFIRM_DAYS", 10))
+VSHOP_AFTER_SALES_DAYS = int(os.environ.get("VSHOP_AFTER_SALES_DAYS", 7))
+# The sandbox gateway: on unless switched off; how late and how often twice it notifies.
+VSHOP_SANDBOX_PAYMENTS = env_bool("VSHOP_SANDBOX_PAYMENTS", True)
+VSHOP_SANDBOX_MAX_DELAY_SECONDS = float(os.environ.get("VSHOP_SANDBOX_MAX_DELAY_SECONDS", 3))
+VSHOP_SANDBOX_DUPLICATE_RATE = float(os.environ.get("VSHOP_SANDBOX_DUPLICATE_RATE", 0.2))
+# How long an Idempotency-Key is remembered.
+VSHOP_IDEMPOTENCY_HOURS = int(os.environ.get("VSHOP_IDEMPOTENCY_HOURS", 24))
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100

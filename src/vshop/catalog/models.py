@@ -166,6 +166,8 @@ class Sku(models.Model):
     max_price = models.PositiveIntegerField(_("maximum retail price"))
     suggested_price = models.PositiveIntegerField(_("suggested retail price"))
     weight_grams = models.PositiveIntegerField(_("weight (g)"), default=0)
+    # Most units one buyer may put in one order; 0 means the platform's limit.
+    purchase_limit = models.PositiveSmallIntegerField(_("most units per order"), default=0)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -194,6 +196,11 @@ class Sku(models.Model):
             self.options, key=lambda k: (OPTION_ORDER.get(k.lower(), len(OPTION_ORDER)), k)
         )
         return " / ".join(str(self.options[k]) for k in keys) or str(_("Standard"))
+
+    @property
+    def max_per_order(self) -> int:
+        platform = settings.VSHOP_MAX_UNITS_PER_LINE
+        return min(self.purchase_limit, platform) if self.purchase_limit else platform
 
 
 # Colour before size before the rest, as shops name their variants.

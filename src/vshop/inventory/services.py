@@ -44,3 +44,56 @@ def stock_add(*, sku: Sku, quantity: int) -> int:
     if not updated:
         raise NotEnoughStock()
     return Stock.objects.values_list("quantity", flat=True).get(sku=sku)
+
+
+# --- stock and orders ----------------------------------------------------------------------
+# Each function moves units between the three columns for a batch of SKUs, in ascending SKU
+# order so that two checkouts touching the same SKUs lock their rows in the same order and never
+# deadlock. Each UPDATE is conditional on the source column holding enough units; a batch runs
+# inside the caller's transaction, so a short one rolls the whole checkout back.
+
+Units = dict[int, int]  # sku id → units
+
+
+def _move(units: Units, *, source: str, target: str, error: type[ValidationFailed]) -> None:
+    for sku_id in sorted(units):
+        n = units[sku_id]
+        if n <= 0:
+            raise ValidationFailed(_("Enter a number of units above 0."), field="quantity")
+        try:
+            with transaction.atomic():
+                updated = Stock.objects.filter(sku_id=sku_id, **{f"{source}__gte": n}).update(
+                    **{source: F(source) - n, target: F(target) + n}
+                )
+        except IntegrityError as exc:
+            raise error(sku_id=sku_id) from exc
+        if not updated:
+            raise error(sku_id=sku_id)
+
+
+class StockOutOfStep(ValidationFailed):
+    """Units to release or sell that were never reserved: a bug, refused rather than hidden."""
+
+    status = 409
+    code = "stock_out_of_step"
+    default_message = _("The stock of this order is out of step; nothing was changed.")
+
+
+def stock_reserve(*, units: Units) -> None:
+    """An order is placed: shelf → reserved. Raises NotEnoughStock (with ``sku_id``)."""
+    _move(units, source="quantity", target="reserved", error=NotEnoughStock)
+
+
+def stock_release(*, units: Units) -> None:
+    """An unpaid order is cancelled: reserved → shelf."""
+    _move(units, source="reserved", target="quantity", error=StockOutOfStep)
+
+
+def stock_sell(*, units: Units) -> None:
+    """An order is paid: reserved → sold."""
+    _move(units, source="reserved", target="sold", error=StockOutOfStep)
+
+
+def stock_return(*, units: Units) -> None:
+    """Paid goods come back (cancelled before shipping, or returned): sold → shelf."""
+    _move(units, source="sold", target="quantity", error=StockOutOfStep)

@@ -1,0 +1,129 @@
+"""Inbox writes: notify people (an inbox message each, and an email after commit), mark read.
+
+Order events and campaigns call ``notify`` inside their own transaction: if it rolls back, the
+messages go with it and no email is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vshop.accounts.models import User
+from vshop.errors import NotFound, ValidationFailed
+from vshop.messaging.models import BODY_MAX, KIND_MAX, LINK_MAX, TITLE_MAX, InboxMessage
+from vshop.messaging.tasks import inbox_email_send
+
+#: Messages emailed per worker task (one SMTP connection each): a campaign to thousands of fans
+#: becomes a few dozen tasks, and one failed batch is retried without resending the others.
+EMAIL_BATCH = 100
+
+_KIND = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_MAX_ID = 2**63 - 1
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _checked_link(link: str) -> str:
+    """A page of this site (``/orders/12/``), never another site: the inbox page redirects to it."""
+    link = link.strip()
+    if not link:
+        return ""
+    if (
+        not link.startswith("/")
+        or link.startswith("//")
+        or "\\" in link
+        or any(c.isspace() or ord(c) < 32 for c in link)
+        or len(link) > LINK_MAX
+    ):
+        raise ValidationFailed(_("A message links to a page of this site only."), field="link")
+    return link
+
+
+def _enqueue_emails(message_ids: list[int]) -> None:
+    inbox_email_send(message_ids)
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str,
+    link: str = "",
+    email: bool = True,
+) -> list[InboxMessage]:
+    """Write one inbox message per distinct recipient; email those with an address.
+
+    ``kind`` is a short code (``order.paid``); ``link`` a page of this site (``/orders/12/``).
+    A title over 120 or a body over 2000 characters is cut with "…" rather than refused, so a
+    long product name never fails an order. Emails are queued only after the surrounding
+    transaction commits, and a mail server that is down never fails this call.
+    """
+    kind = kind.strip()
+    if not _KIND.fullmatch(kind) or len(kind) > KIND_MAX:
+        raise ValidationFailed(
+            _("A message kind is a short code such as order.paid."), field="kind"
+        )
+    title = _clip(" ".join(str(title).split()), TITLE_MAX)  # one line: it is the email subject
+    if not title:
+        raise ValidationFailed(_("A message needs a title."), field="title")
+    body = _clip(str(body).strip(), BODY_MAX)
+    link = _checked_link(link)
+
+    distinct: dict[int, User] = {}
+    for user in recipients:
+        if user.pk is not None:
+            distinct.setdefault(user.pk, user)
+    if not distinct:
+        return []
+    now = timezone.now()
+    messages = InboxMessage.objects.bulk_create(
+        [
+            InboxMessage(
+                recipient=user, kind=kind, title=title, body=body, link=link, created_at=now
+            )
+            for user in distinct.values()
+        ]
+    )
+    if email:
+        to_email = [m.pk for m in messages if m.recipient.email and m.recipient.is_active]
+        for start in range(0, len(to_email), EMAIL_BATCH):
+            batch = to_email[start : start + EMAIL_BATCH]
+            # robust: a queue that cannot be reached is logged, and the committed work stands.
+            transaction.on_commit(partial(_enqueue_emails, batch), robust=True)
+    return messages
+
+
+@transaction.atomic
+def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
+    """Mark one of her messages read (again is fine); another person's message is NotFound."""
+    message = (
+        InboxMessage.objects.filter(recipient=user, pk=message_id).first()
+        if 1 <= message_id <= _MAX_ID
+        else None
+    )
+    if message is None:
+        raise NotFound(_("No such message."))
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
+            read_at=message.read_at
+        )
+    return message
+
+
+@transaction.atomic
+def inbox_mark_all_read(*, user: User) -> int:
+    """Mark all her unread messages read; returns how many were unread."""
+    return InboxMessage.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

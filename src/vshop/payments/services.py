@@ -1,0 +1,260 @@
+"""Payment writes: start a payment, apply a provider's notification exactly once, refund.
+
+Notifications are the truth about money. Each is verified by its gateway, then recorded under
+its provider event id (UNIQUE): the same event twice takes effect once. A payment that succeeds
+for a checkout that was cancelled meanwhile, or that another payment already paid, is refunded
+at once, so a buyer is never charged twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vshop.accounts.models import User
+from vshop.errors import NotFound, ValidationFailed
+from vshop.orders import services as orders
+from vshop.orders.models import Checkout, Order
+from vshop.orders.numbers import new_number
+from vshop.orders.errors import RefundTooLarge
+from vshop.payments.gateways import gateway_for
+from vshop.payments.gateways.base import (
+    Acknowledgement,
+    GatewayUnavailable,
+    Notification,
+    NotificationKind,
+    PaymentOrder,
+    PaymentStart,
+    PaymentState,
+    RefundOrder,
+)
+from vshop.payments.models import (
+    Payment,
+    PaymentNotification,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _absolute(path: str) -> str:
+    return settings.VSHOP_SITE_URL.rstrip("/") + path
+
+
+def payment_start(
+    *, buyer: User, checkout_number: str, gateway: str, buyer_ip: str = ""
+) -> tuple[Payment, PaymentStart]:
+    """Open a payment of the buyer's checkout with a gateway. Refused for an expired or
+    already paid checkout. What the gateway returns (a page, a QR code, a client secret) goes
+    back to the buyer and is not stored."""
+    adapter = gateway_for(gateway)
+    checkout = orders.checkout_for_payment(buyer=buyer, number=checkout_number)
+    payment = Payment.objects.create(
+        number=new_number("P"),
+        checkout=checkout,
+        gateway=adapter.name,
+        amount=checkout.total,
+        currency=checkout.currency,
+    )
+    start = adapter.create_payment(
+        PaymentOrder(
+            number=payment.number,
+            amount=payment.amount,
+            currency=payment.currency,
+            description=_checkout_description(checkout),
+            notify_url=_absolute(reverse("api:payment_notify", args=[adapter.name])),
+            return_url=_absolute(reverse("orders:checkout_done", args=[checkout.number])),
+            buyer_ip=buyer_ip,
+        )
+    )
+    if start.provider_ref:
+        Payment.objects.filter(pk=payment.pk).update(provider_ref=start.provider_ref[:64])
+    return payment, start
+
+
+def _checkout_description(checkout: Checkout) -> str:
+    shops = sorted({o.shop.name for o in checkout.orders.select_related("shop")})
+    return (f"VShop {checkout.number} · " + ", ".join(shops))[:120]
+
+
+def notification_receive(*, gateway: str, headers: Mapping[str, str], body: bytes) -> Acknowledgement:
+    """A provider calls back: verify (400 and no change when it is not genuine), apply once."""
+    adapter = gateway_for(gateway)
+    notification = adapter.verify_notification(headers=headers, body=body)
+    notification_apply(notification=notification)
+    return adapter.acknowledge(notification)
+
+
+def notification_apply(*, notification: Notification) -> str:
+    """Apply a verified notification exactly once; returns what it did (for logs and tests)."""
+    n = notification
+    try:
+        with transaction.atomic():
+            record = PaymentNotification.objects.create(
+                gateway=n.gateway, event_id=n.event_id[:100], kind=n.kind
+            )
+            outcome = _apply(n, record)
+            record.outcome = outcome
+            record.save(update_fields=["outcome", "payment"])
+    except IntegrityError:
+        if PaymentNotification.objects.filter(gateway=n.gateway, event_id=n.event_id[:100]).exists():
+            return "duplicate"
+        raise
+    log.info("payment notification %s:%s %s → %s", n.gateway, n.event_id, n.kind, outcome)
+    return outcome
+
+
+def _apply(n: Notification, record: PaymentNotification) -> str:
+    payment = Payment.objects.select_for_update().filter(number=n.payment_number).first()
+    if payment is None or payment.gateway != n.gateway:
+        return "unknown_payment"
+    record.payment = payment
+    if n.kind == NotificationKind.PAYMENT_SUCCEEDED:
+        return _payment_succeeded(payment, n)
+    if n.kind == NotificationKind.PAYMENT_FAILED:
+        if payment.status == PaymentStatus.CREATED:
+            Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED)
+            return "failed"
+        return "ignored"
+    if n.kind in (NotificationKind.REFUND_SUCCEEDED, NotificationKind.REFUND_FAILED):
+        return _refund_notified(payment, n)
+    return "ignored"
+
+
+def _payment_succeeded(payment: Payment, n: Notification) -> str:
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "already_paid"
+    if n.amount != payment.amount or n.currency.upper() != payment.currency.upper():
+        log.error("payment %s: notified %s %s, expected %s", payment.number, n.amount, n.currency, payment.amount)
+        return "amount_mismatch"
+    now = timezone.now()
+    Payment.objects.filter(pk=payment.pk).update(
+        status=PaymentStatus.SUCCEEDED, provider_ref=n.provider_ref[:64], paid_at=now
+    )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.provider_ref = n.provider_ref[:64]
+    if orders.checkout_mark_paid(checkout_id=payment.checkout_id, paid_at=now):
+        Payment.objects.filter(pk=payment.pk).update(settles_checkout=True)
+        return "paid"
+    # Cancelled (the time ran out) or paid by another payment: give this money back.
+    _refund_create(payment=payment, order=None, amount=payment.amount, reason="checkout no longer payable")
+    return "refunded"
+
+
+def _refund_notified(payment: Payment, n: Notification) -> str:
+    refund = Refund.objects.filter(number=n.refund_number, payment=payment).first()
+    if refund is None:
+        return "unknown_refund"
+    if refund.status != RefundStatus.PENDING:
+        return "already_final" if refund.status == RefundStatus.SUCCEEDED else "ignored"
+    if n.kind == NotificationKind.REFUND_SUCCEEDED:
+        Refund.objects.filter(pk=refund.pk).update(
+            status=RefundStatus.SUCCEEDED, succeeded_at=timezone.now()
+        )
+        return "refund_succeeded"
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, last_error="provider")
+    return "refund_failed"
+
+
+def payment_sync(*, payment: Payment) -> str:
+    """Ask the provider (for a buyer back from the payment page before the notification)."""
+    if payment.status != PaymentStatus.CREATED:
+        return "unchanged"
+    status = gateway_for(payment.gateway).query_payment(payment.number)
+    if status.state != PaymentState.SUCCEEDED:
+        return "pending"
+    return notification_apply(
+        notification=Notification(
+            gateway=payment.gateway,
+            event_id=f"query:{payment.number}",
+            kind=NotificationKind.PAYMENT_SUCCEEDED,
+            payment_number=payment.number,
+            amount=status.amount,
+            currency=payment.currency,
+            provider_ref=status.provider_ref,
+        )
+    )
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def refund_create(*, order: Order, amount: int, reason: str = "") -> Refund:
+    """Give ``amount`` of an order back through the payment that paid it. Call inside the
+    transaction that records why (the order or after-sales change); the gateway is asked once it
+    commits, by the worker, with retries."""
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(checkout_id=order.checkout_id, settles_checkout=True)
+        .first()
+    )
+    if payment is None:
+        raise NotFound(_("This order has no payment to refund."))
+    return _refund_create(payment=payment, order=order, amount=amount, reason=reason)
+
+
+def _refund_create(*, payment: Payment, order: Order | None, amount: int, reason: str) -> Refund:
+    if amount <= 0:
+        raise ValidationFailed(_("Enter an amount above 0."), field="amount")
+    updated = Payment.objects.filter(
+        pk=payment.pk, refunded_amount__lte=F("amount") - amount
+    ).update(refunded_amount=F("refunded_amount") + amount)
+    if not updated:
+        raise RefundTooLarge(field="amount")
+    refund = Refund.objects.create(
+        number=new_number("R"), payment=payment, order=order, amount=amount, reason=reason[:200]
+    )
+    transaction.on_commit(lambda: _submit_later(refund.pk))
+    return refund
+
+
+def _submit_later(refund_id: int) -> None:
+    from vshop.payments import tasks
+
+    tasks.refund_submit(refund_id)
+
+
+def refund_submit(*, refund_id: int) -> str:
+    """Send a pending refund to its gateway. Safe to repeat: the refund number is the
+    provider's idempotency key. Raises GatewayUnavailable for the worker to retry."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return refund.status
+    payment = refund.payment
+    Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
+    try:
+        result = gateway_for(payment.gateway).refund(
+            RefundOrder(
+                refund_number=refund.number,
+                payment_number=payment.number,
+                provider_ref=payment.provider_ref,
+                amount=refund.amount,
+                payment_amount=payment.amount,
+                currency=payment.currency,
+                reason=refund.reason,
+                notify_url=_absolute(reverse("api:payment_notify", args=[payment.gateway])),
+            )
+        )
+    except GatewayUnavailable as exc:
+        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc.message)[:200])
+        raise
+    if result.state == "succeeded":
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
+            status=RefundStatus.SUCCEEDED,
+            succeeded_at=timezone.now(),
+            provider_ref=result.provider_ref[:64],
+        )
+    elif result.state == "failed":
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
+            status=RefundStatus.FAILED, last_error="refused by the provider"
+        )
+    return result.state
