@@ -46,7 +46,9 @@ def add_to_cart(buyer: User, listing: Listing, *, sku_index: int = 0, quantity: 
     orders.cart_add(cart=cart, listing_id=listing.pk, sku_id=sku.pk, quantity=quantity, buyer=buyer)
 
 
-def place(buyer: User, *listings: Listing, quantity: int = 1, address: Address | None = None) -> Checkout:
+def place(
+    buyer: User, *listings: Listing, quantity: int = 1, address: Address | None = None
+) -> Checkout:
     for listing in listings:
         add_to_cart(buyer, listing, quantity=quantity)
     address = address or Address.objects.filter(user=buyer).first() or make_address(buyer)
@@ -71,5 +73,8 @@ def ship(order: Order) -> Order:
     fulfiller = order.supplier.owner if order.supplier else order.shop.owner
     with committed():
         return orders.order_ship(
-            order_number=order.number, actor=fulfiller, carrier="SF Express", tracking_number="SF1234567890"
+            order_number=order.number,
+            actor=fulfiller,
+            carrier="SF Express",
+            tracking_number="SF1234567890",
         )

@@ -46,6 +46,9 @@ class NotificationKind:
     PAYMENT_FAILED = "payment_failed"
     REFUND_SUCCEEDED = "refund_succeeded"
     REFUND_FAILED = "refund_failed"
+    # Genuine, but nothing VShop acts on (a refund still pending, a trade waiting for the buyer):
+    # acknowledged so that the provider stops resending it, and otherwise ignored.
+    IGNORED = "ignored"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,19 @@ class Notification:
     refund_number: str = ""  # for refund events: VShop's refund number
     occurred_at: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def ignored(gateway: str, event_id: str, what: str) -> Notification:
+    """A verified notification VShop does not act on."""
+    return Notification(
+        gateway=gateway,
+        event_id=event_id,
+        kind=NotificationKind.IGNORED,
+        payment_number="",
+        amount=0,
+        currency="",
+        extra={"event": what[:64]},
+    )
 
 
 @dataclass(frozen=True)

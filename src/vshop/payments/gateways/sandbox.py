@@ -185,7 +185,7 @@ def notification_body(event: Mapping[str, object]) -> bytes:
 def _send_later(event: Mapping[str, object]) -> None:
     """Queue the signed notification: after a delay, and sometimes a second time, as providers
     do. Delivered by the worker once this transaction commits."""
-    from vshop.payments import tasks
+    import vshop.payments.tasks as tasks  # tasks import services, which import this module
 
     body = notification_body(event)
     delays = [random.uniform(0, settings.VSHOP_SANDBOX_MAX_DELAY_SECONDS)]
