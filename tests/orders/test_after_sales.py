@@ -14,8 +14,8 @@ from vshop.orders import services as orders
 from vshop.orders.after_sales import LineRefund
 from vshop.orders.models import AfterSalesPhoto, Order
 from vshop.orders.states import AfterSalesStatus, OrderStatus
-from vshop.payments.models import Payment, Refund, RefundStatus
 from vshop.payments.gateways.sandbox import SandboxTransaction
+from vshop.payments.models import Payment, Refund, RefundStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,9 @@ def paid(supplier, shop, fan):
 def _stock(order: Order) -> list[tuple[int, int, int]]:
     return [
         (s.quantity, s.reserved, s.sold)
-        for s in Stock.objects.filter(sku__in=[x.sku_id for x in order.lines.all()]).order_by("sku_id")
+        for s in Stock.objects.filter(sku__in=[x.sku_id for x in order.lines.all()]).order_by(
+            "sku_id"
+        )
     ]
 
 
@@ -139,13 +141,22 @@ def test_rejected_then_disputed_then_the_operator_decides(paid, fan, supplier, o
         after_sales.after_sales_reject(actor=supplier.owner, number=request.number, note="")
     assert exc.value.status == 400
     with committed():
-        after_sales.after_sales_reject(actor=supplier.owner, number=request.number, note="It matches the photos")
-        after_sales.after_sales_dispute(buyer=fan, number=request.number, reason="The colour is different")
+        after_sales.after_sales_reject(
+            actor=supplier.owner, number=request.number, note="It matches the photos"
+        )
+        after_sales.after_sales_dispute(
+            buyer=fan, number=request.number, reason="The colour is different"
+        )
     with pytest.raises(DomainError):
-        after_sales.after_sales_arbitrate(operator=fan, number=request.number, refund=True, note="x")
+        after_sales.after_sales_arbitrate(
+            operator=fan, number=request.number, refund=True, note="x"
+        )
     with committed():
         after_sales.after_sales_arbitrate(
-            operator=operator, number=request.number, refund=True, note="The photos show a different colour"
+            operator=operator,
+            number=request.number,
+            refund=True,
+            note="The photos show a different colour",
         )
     request.refresh_from_db()
     assert request.status == AfterSalesStatus.REFUNDED
@@ -165,9 +176,13 @@ def test_the_operator_can_also_close_a_dispute_for_the_seller(paid, fan, supplie
         request = after_sales.after_sales_request(
             buyer=fan, order_number=paid.number, kind="refund_only", reason="changed_mind"
         )
-        after_sales.after_sales_reject(actor=supplier.owner, number=request.number, note="No reason given")
+        after_sales.after_sales_reject(
+            actor=supplier.owner, number=request.number, note="No reason given"
+        )
         after_sales.after_sales_dispute(buyer=fan, number=request.number, reason="Please")
-        after_sales.after_sales_arbitrate(operator=operator, number=request.number, refund=False, note="Seller right")
+        after_sales.after_sales_arbitrate(
+            operator=operator, number=request.number, refund=False, note="Seller right"
+        )
     request.refresh_from_db()
     assert request.status == AfterSalesStatus.CLOSED
     assert _refunded(paid) == 0
@@ -194,7 +209,9 @@ def test_never_more_than_what_is_left(paid, fan, supplier):
             lines=[LineRefund(line_id=line_a.pk, amount=3000)],
         )
     with pytest.raises(DomainError) as exc:
-        after_sales.after_sales_request(buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged")
+        after_sales.after_sales_request(
+            buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged"
+        )
     assert exc.value.code == "after_sales_open"
     with committed():
         after_sales.after_sales_approve(actor=supplier.owner, number=first.number)
@@ -208,7 +225,9 @@ def test_never_more_than_what_is_left(paid, fan, supplier):
         )
     assert exc.value.code == "refund_too_large"
     with committed():
-        rest = after_sales.after_sales_request(buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged")
+        rest = after_sales.after_sales_request(
+            buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged"
+        )
         after_sales.after_sales_approve(actor=supplier.owner, number=rest.number)
     paid.refresh_from_db()
     assert paid.refunded_total == paid.total == _refunded(paid)
@@ -225,14 +244,20 @@ def test_only_the_fulfiller_decides_and_only_the_buyer_asks(paid, fan, shop, oth
         request = after_sales.after_sales_request(
             buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged"
         )
-    for outsider in (shop.owner, other_shop.owner, fan):  # the shop owner does not ship catalogue goods
+    for outsider in (
+        shop.owner,
+        other_shop.owner,
+        fan,
+    ):  # the shop owner does not ship catalogue goods
         with pytest.raises(NotFound):
             after_sales.after_sales_approve(actor=outsider, number=request.number)
 
 
 def test_after_sales_needs_a_shipped_order(paid, fan):
     with pytest.raises(DomainError) as exc:
-        after_sales.after_sales_request(buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged")
+        after_sales.after_sales_request(
+            buyer=fan, order_number=paid.number, kind="refund_only", reason="damaged"
+        )
     assert exc.value.status == 409
 
 

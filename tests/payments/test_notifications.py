@@ -37,7 +37,9 @@ def _payment(checkout) -> Payment:
     return payment
 
 
-def _event(payment: Payment, *, kind: str = "payment_succeeded", event_id: str = "evt_1", amount=None):
+def _event(
+    payment: Payment, *, kind: str = "payment_succeeded", event_id: str = "evt_1", amount=None
+):
     return {
         "id": event_id,
         "type": kind,
@@ -88,9 +90,10 @@ def test_the_same_payment_notified_under_two_event_ids_still_pays_once(client, c
         _post(client, _event(payment, event_id="evt_a"))
         _post(client, _event(payment, event_id="evt_b"))
     assert _sold(checkout) == (3, 0, 2)
-    assert list(
-        PaymentNotification.objects.order_by("pk").values_list("outcome", flat=True)
-    ) == ["paid", "already_paid"]
+    assert list(PaymentNotification.objects.order_by("pk").values_list("outcome", flat=True)) == [
+        "paid",
+        "already_paid",
+    ]
     assert not Refund.objects.exists()
 
 
@@ -148,9 +151,18 @@ def test_two_payments_of_one_checkout_charge_once(client, checkout):
 
 @pytest.mark.parametrize(
     "how",
-    ["bad signature", "stale timestamp", "future timestamp", "no headers", "tampered body", "garbage"],
+    [
+        "bad signature",
+        "stale timestamp",
+        "future timestamp",
+        "no headers",
+        "tampered body",
+        "garbage",
+    ],
 )
-def test_a_notification_that_cannot_be_verified_is_refused_and_changes_nothing(client, checkout, how):
+def test_a_notification_that_cannot_be_verified_is_refused_and_changes_nothing(
+    client, checkout, how
+):
     payment = _payment(checkout)
     event = _event(payment)
     if how == "bad signature":
@@ -168,7 +180,9 @@ def test_a_notification_that_cannot_be_verified_is_refused_and_changes_nothing(c
         response = _post(client, event, tamper=True)
     else:
         body = b"not json at all"
-        response = client.post(NOTIFY, body, content_type="application/json", headers=signed_headers(body))
+        response = client.post(
+            NOTIFY, body, content_type="application/json", headers=signed_headers(body)
+        )
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "invalid_notification"
     payment.refresh_from_db()

@@ -39,8 +39,12 @@ def wechat(keys, server, monkeypatch):
     return gateway
 
 
-def test_pay_and_refund_a_checkout_with_wechat_pay(client, wechat, keys, server, supplier, shop, fan):
-    checkout = place(fan, make_listing(shop, make_product(supplier, skus=[sku_input("A", stock=3)])))
+def test_pay_and_refund_a_checkout_with_wechat_pay(
+    client, wechat, keys, server, supplier, shop, fan
+):
+    checkout = place(
+        fan, make_listing(shop, make_product(supplier, skus=[sku_input("A", stock=3)]))
+    )
     server.respond = lambda seen: (200, {"code_url": "weixin://wxpay/bizpayurl?pr=VShop"})
     with committed():
         payment, start = payments.payment_start(
@@ -52,13 +56,18 @@ def test_pay_and_refund_a_checkout_with_wechat_pay(client, wechat, keys, server,
     assert sent["notify_url"].endswith(NOTIFY)
 
     body = envelope(
-        transaction(out_trade_no=payment.number, amount={"total": payment.amount, "currency": "CNY"}),
+        transaction(
+            out_trade_no=payment.number, amount={"total": payment.amount, "currency": "CNY"}
+        ),
         event_id="EV-PAID-1",
     )
     for _ in range(2):  # WeChat Pay resends until it sees the answer
         with committed():
             response = client.post(
-                NOTIFY, body, content_type="application/json", headers=signed_headers(body, keys.platform)
+                NOTIFY,
+                body,
+                content_type="application/json",
+                headers=signed_headers(body, keys.platform),
             )
         assert response.status_code == 200
         assert response.json()["code"] == "SUCCESS"
@@ -72,7 +81,11 @@ def test_pay_and_refund_a_checkout_with_wechat_pay(client, wechat, keys, server,
     order = checkout.orders.get()
     server.respond = lambda seen: (
         200,
-        {"refund_id": "5000001", "out_refund_no": seen.json()["out_refund_no"], "status": "PROCESSING"},
+        {
+            "refund_id": "5000001",
+            "out_refund_no": seen.json()["out_refund_no"],
+            "status": "PROCESSING",
+        },
     )
     with committed():
         orders.order_cancel(order_number=order.number, actor=fan, reason="Changed my mind")
@@ -86,26 +99,40 @@ def test_pay_and_refund_a_checkout_with_wechat_pay(client, wechat, keys, server,
         refund_resource(
             out_trade_no=payment.number,
             out_refund_no=refund.number,
-            amount={"total": payment.amount, "refund": order.total, "payer_total": payment.amount, "payer_refund": order.total},
+            amount={
+                "total": payment.amount,
+                "refund": order.total,
+                "payer_total": payment.amount,
+                "payer_refund": order.total,
+            },
         ),
         event_type="REFUND.SUCCESS",
         event_id="EV-REFUND-1",
     )
     with committed():
         response = client.post(
-            NOTIFY, body, content_type="application/json", headers=signed_headers(body, keys.platform)
+            NOTIFY,
+            body,
+            content_type="application/json",
+            headers=signed_headers(body, keys.platform),
         )
     assert response.status_code == 200
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
 
 
-def test_a_wechat_notification_signed_by_someone_else_is_refused(client, wechat, keys, supplier, shop, fan):
+def test_a_wechat_notification_signed_by_someone_else_is_refused(
+    client, wechat, keys, supplier, shop, fan
+):
     checkout = place(fan, make_listing(shop, make_product(supplier)))
     payment = Payment.objects.create(
         number="P-FORGED-TEST", checkout=checkout, gateway="wechatpay", amount=checkout.total
     )
-    body = envelope(transaction(out_trade_no=payment.number, amount={"total": payment.amount, "currency": "CNY"}))
+    body = envelope(
+        transaction(
+            out_trade_no=payment.number, amount={"total": payment.amount, "currency": "CNY"}
+        )
+    )
     response = client.post(
         NOTIFY, body, content_type="application/json", headers=signed_headers(body, keys.stranger)
     )
@@ -114,7 +141,10 @@ def test_a_wechat_notification_signed_by_someone_else_is_refused(client, wechat,
     assert payment.status == PaymentStatus.CREATED
     wrong_key = envelope(transaction(out_trade_no=payment.number), key="x" * 32)
     response = client.post(
-        NOTIFY, wrong_key, content_type="application/json", headers=signed_headers(wrong_key, keys.platform)
+        NOTIFY,
+        wrong_key,
+        content_type="application/json",
+        headers=signed_headers(wrong_key, keys.platform),
     )
     assert response.status_code == 400
     assert APIV3_KEY not in response.content.decode()
