@@ -2,7 +2,6 @@
 orders, the fulfiller's work (shipping, packing list, after-sales decisions) and the operator's
 arbitration. Every handler is a thin call to a service or a selector scoped to the caller."""
 
-from __future__ import annotations
 
 from typing import Any
 
@@ -64,7 +63,9 @@ class StatusFilter(Schema):
 # --- shapes ----------------------------------------------------------------------------------
 
 
-def summary_out(summary: CheckoutSummary, line_ids: dict[tuple[int, int], int] | None = None) -> dict[str, Any]:
+def summary_out(
+    summary: CheckoutSummary, line_ids: dict[tuple[int, int], int] | None = None
+) -> dict[str, Any]:
     from django.conf import settings
 
     def line(x: Any) -> dict[str, Any]:
@@ -172,16 +173,22 @@ def _cart_out(request: HttpRequest, cart: Cart | None) -> dict[str, Any]:
     if cart is None:
         return summary_out(CheckoutSummary(currency="CNY", groups=[]))
     lines = list(selectors.cart_lines(cart=cart))
-    summary = summarise(buyer=buyer_of(request), lines=[(x.listing, x.sku_id, x.quantity) for x in lines])
+    summary = summarise(
+        buyer=buyer_of(request), lines=[(x.listing, x.sku_id, x.quantity) for x in lines]
+    )
     return summary_out(summary, {(x.listing_id, x.sku_id): x.pk for x in lines})
 
 
-@cart_router.get("", response={200: SummaryOut}, summary="The cart, priced now, grouped by shop and fulfiller")
+@cart_router.get(
+    "", response={200: SummaryOut}, summary="The cart, priced now, grouped by shop and fulfiller"
+)
 def cart_get(request: HttpRequest) -> dict[str, Any]:
     return _cart_out(request, cart_for_request(request, create=False))
 
 
-@cart_router.post("/lines", response={200: SummaryOut, **ERRORS}, summary="Put units of a SKU in the cart")
+@cart_router.post(
+    "/lines", response={200: SummaryOut, **ERRORS}, summary="Put units of a SKU in the cart"
+)
 def cart_add(request: HttpRequest, payload: CartAddIn) -> dict[str, Any]:
     cart = cart_for_request(request, create=True)
     assert cart is not None
@@ -195,7 +202,9 @@ def cart_add(request: HttpRequest, payload: CartAddIn) -> dict[str, Any]:
     return _cart_out(request, cart)
 
 
-@cart_router.patch("/lines/{line_id}", response={200: SummaryOut, **ERRORS}, summary="Change a line's quantity")
+@cart_router.patch(
+    "/lines/{line_id}", response={200: SummaryOut, **ERRORS}, summary="Change a line's quantity"
+)
 def cart_set(request: HttpRequest, line_id: int, payload: CartQuantityIn) -> dict[str, Any]:
     cart = cart_for_request(request, create=False)
     if cart is None:
@@ -204,7 +213,9 @@ def cart_set(request: HttpRequest, line_id: int, payload: CartQuantityIn) -> dic
     return _cart_out(request, cart)
 
 
-@cart_router.delete("/lines/{line_id}", response={200: SummaryOut, **ERRORS}, summary="Take a line out of the cart")
+@cart_router.delete(
+    "/lines/{line_id}", response={200: SummaryOut, **ERRORS}, summary="Take a line out of the cart"
+)
 def cart_remove(request: HttpRequest, line_id: int) -> dict[str, Any]:
     cart = cart_for_request(request, create=False)
     if cart is None:
@@ -227,17 +238,23 @@ def addresses_list(request: HttpRequest) -> Any:
 
 @addresses_router.post("", response={201: AddressOut, **ERRORS}, summary="Add an address")
 def address_create(request: HttpRequest, payload: AddressIn) -> Status:
-    return Status(201, services.address_create(user=acting_user(request), data=_address_input(payload)))
+    return Status(
+        201, services.address_create(user=acting_user(request), data=_address_input(payload))
+    )
 
 
-@addresses_router.put("/{address_id}", response={200: AddressOut, **ERRORS}, summary="Change an address")
+@addresses_router.put(
+    "/{address_id}", response={200: AddressOut, **ERRORS}, summary="Change an address"
+)
 def address_update(request: HttpRequest, address_id: int, payload: AddressIn) -> Any:
     return services.address_update(
         user=acting_user(request), address_id=address_id, data=_address_input(payload)
     )
 
 
-@addresses_router.delete("/{address_id}", response={204: None, **ERRORS}, summary="Delete an address")
+@addresses_router.delete(
+    "/{address_id}", response={204: None, **ERRORS}, summary="Delete an address"
+)
 def address_delete(request: HttpRequest, address_id: int) -> Status:
     services.address_delete(user=acting_user(request), address_id=address_id)
     return Status(204, None)
@@ -246,10 +263,16 @@ def address_delete(request: HttpRequest, address_id: int) -> Status:
 # --- checkout --------------------------------------------------------------------------------
 
 
-@checkout_router.post("/preview", response={200: SummaryOut, **ERRORS}, summary="What checking out would cost (nothing is written)")
+@checkout_router.post(
+    "/preview",
+    response={200: SummaryOut, **ERRORS},
+    summary="What checking out would cost (nothing is written)",
+)
 def checkout_preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
     summary = services.checkout_preview(
-        buyer=acting_user(request), cart_line_ids=payload.cart_line_ids, address_id=payload.address_id
+        buyer=acting_user(request),
+        cart_line_ids=payload.cart_line_ids,
+        address_id=payload.address_id,
     )
     return summary_out(summary)
 
@@ -271,19 +294,25 @@ def checkout_place(request: HttpRequest, payload: CheckoutIn) -> Status:
     return Status(201, checkout_out(checkout))
 
 
-@checkout_router.get("/{number}", response={200: CheckoutOut, **ERRORS}, summary="A checkout and its orders")
+@checkout_router.get(
+    "/{number}", response={200: CheckoutOut, **ERRORS}, summary="A checkout and its orders"
+)
 def checkout_get(request: HttpRequest, number: str) -> dict[str, Any]:
     return checkout_out(selectors.checkout_of(buyer=acting_user(request), number=number))
 
 
-@checkout_router.post("/{number}/cancel", response={200: CheckoutOut, **ERRORS}, summary="Cancel an unpaid checkout")
+@checkout_router.post(
+    "/{number}/cancel", response={200: CheckoutOut, **ERRORS}, summary="Cancel an unpaid checkout"
+)
 def checkout_cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     from vshop.orders.errors import CheckoutNotPayable
     from vshop.orders.states import Role
 
     user = acting_user(request)
     checkout = selectors.checkout_of(buyer=user, number=number)
-    if not services.checkout_cancel(checkout=checkout, role=Role.BUYER, actor=user, reason=payload.reason):
+    if not services.checkout_cancel(
+        checkout=checkout, role=Role.BUYER, actor=user, reason=payload.reason
+    ):
         raise CheckoutNotPayable()
     checkout.refresh_from_db()
     return checkout_out(checkout)
@@ -299,7 +328,11 @@ def orders_list(request: HttpRequest, filters: Query[StatusFilter]) -> Any:
     return [order_out(o) for o in orders.select_related("checkout")]
 
 
-@orders_router.get("/{number}", response={200: OrderDetailOut, **ERRORS}, summary="One of my orders, with its history")
+@orders_router.get(
+    "/{number}",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="One of my orders, with its history",
+)
 def order_get(request: HttpRequest, number: str) -> dict[str, Any]:
     return order_detail_out(selectors.order_of_buyer(buyer=acting_user(request), number=number))
 
@@ -308,13 +341,21 @@ def _buyer_order(request: HttpRequest, number: str) -> dict[str, Any]:
     return order_get(request, number)
 
 
-@orders_router.post("/{number}/cancel", response={200: OrderDetailOut, **ERRORS}, summary="Cancel (before shipping: refunded in full at once)")
+@orders_router.post(
+    "/{number}/cancel",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="Cancel (before shipping: refunded in full at once)",
+)
 def order_cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     services.order_cancel(order_number=number, actor=acting_user(request), reason=payload.reason)
     return _buyer_order(request, number)
 
 
-@orders_router.post("/{number}/confirm-receipt", response={200: OrderDetailOut, **ERRORS}, summary="I received the goods")
+@orders_router.post(
+    "/{number}/confirm-receipt",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="I received the goods",
+)
 def order_confirm(request: HttpRequest, number: str) -> dict[str, Any]:
     services.order_confirm_receipt(order_number=number, actor=acting_user(request))
     return _buyer_order(request, number)
@@ -329,7 +370,10 @@ def order_confirm(request: HttpRequest, number: str) -> dict[str, Any]:
 )
 def after_sales_create(request: HttpRequest, number: str, payload: AfterSalesIn) -> Status:
     lines = (
-        [after_sales.LineRefund(line_id=x.line_id, amount=x.amount, quantity=x.quantity) for x in payload.lines]
+        [
+            after_sales.LineRefund(line_id=x.line_id, amount=x.amount, quantity=x.quantity)
+            for x in payload.lines
+        ]
         if payload.lines
         else None
     )
@@ -350,24 +394,43 @@ def after_sales_create(request: HttpRequest, number: str, payload: AfterSalesIn)
     summary="Add photos to my after-sales request (while it waits for the seller)",
 )
 def after_sales_photos(request: HttpRequest, number: str, photos: File[list[UploadedFile]]) -> Any:
-    return after_sales.after_sales_add_photos(buyer=acting_user(request), number=number, photos=photos)
+    return after_sales.after_sales_add_photos(
+        buyer=acting_user(request), number=number, photos=photos
+    )
 
 
-@orders_router.post("/after-sales/{number}/withdraw", response={200: AfterSalesOut, **ERRORS}, summary="Withdraw my request")
+@orders_router.post(
+    "/after-sales/{number}/withdraw",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="Withdraw my request",
+)
 def after_sales_withdraw(request: HttpRequest, number: str) -> Any:
     return after_sales.after_sales_withdraw(buyer=acting_user(request), number=number)
 
 
-@orders_router.post("/after-sales/{number}/return-shipped", response={200: AfterSalesOut, **ERRORS}, summary="I sent the goods back")
+@orders_router.post(
+    "/after-sales/{number}/return-shipped",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="I sent the goods back",
+)
 def after_sales_return_shipped(request: HttpRequest, number: str, payload: ReturnShippedIn) -> Any:
     return after_sales.after_sales_return_shipped(
-        buyer=acting_user(request), number=number, carrier=payload.carrier, tracking_number=payload.tracking_number
+        buyer=acting_user(request),
+        number=number,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
     )
 
 
-@orders_router.post("/after-sales/{number}/dispute", response={200: AfterSalesOut, **ERRORS}, summary="Ask the platform to decide")
+@orders_router.post(
+    "/after-sales/{number}/dispute",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="Ask the platform to decide",
+)
 def after_sales_dispute(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
-    return after_sales.after_sales_dispute(buyer=acting_user(request), number=number, reason=payload.reason)
+    return after_sales.after_sales_dispute(
+        buyer=acting_user(request), number=number, reason=payload.reason
+    )
 
 
 # --- the shop owner's orders -----------------------------------------------------------------
@@ -381,13 +444,19 @@ class ShopOrderFilter(Schema):
 @shop_orders_router.get("", response=list[OrderOut], summary="Orders of my shops")
 @paginate(Page)
 def shop_orders(request: HttpRequest, filters: Query[ShopOrderFilter]) -> Any:
-    orders = selectors.orders_of_shop_owner(owner=acting_user(request), shop_id=filters.shop_id, status=filters.status)
+    orders = selectors.orders_of_shop_owner(
+        owner=acting_user(request), shop_id=filters.shop_id, status=filters.status
+    )
     return [order_out(o) for o in orders.select_related("checkout")]
 
 
-@shop_orders_router.get("/{number}", response={200: OrderDetailOut, **ERRORS}, summary="One order of my shops")
+@shop_orders_router.get(
+    "/{number}", response={200: OrderDetailOut, **ERRORS}, summary="One order of my shops"
+)
 def shop_order(request: HttpRequest, number: str) -> dict[str, Any]:
-    return order_detail_out(selectors.order_of_shop_owner(owner=acting_user(request), number=number))
+    return order_detail_out(
+        selectors.order_of_shop_owner(owner=acting_user(request), number=number)
+    )
 
 
 # --- fulfilment: suppliers, and shop owners for their own goods ------------------------------
@@ -406,32 +475,53 @@ def fulfil_orders(request: HttpRequest, filters: Query[StatusFilter]) -> Any:
     summary="What to pack: every paid order not yet shipped, one row per line (CSV)",
 )
 def packing_list(request: HttpRequest) -> HttpResponse:
-    orders = selectors.orders_to_fulfil(user=acting_user(request), status="paid").order_by("paid_at", "pk")
-    response = HttpResponse(exports.packing_list_csv(orders), content_type="text/csv; charset=utf-8")
+    orders = selectors.orders_to_fulfil(user=acting_user(request), status="paid").order_by(
+        "paid_at", "pk"
+    )
+    response = HttpResponse(
+        exports.packing_list_csv(orders), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="packing-list.csv"'
     return response
 
 
-@fulfilment_router.get("/orders/{number}", response={200: OrderDetailOut, **ERRORS}, summary="An order I ship")
+@fulfilment_router.get(
+    "/orders/{number}", response={200: OrderDetailOut, **ERRORS}, summary="An order I ship"
+)
 def fulfil_order(request: HttpRequest, number: str) -> dict[str, Any]:
     return order_detail_out(selectors.order_to_fulfil(user=acting_user(request), number=number))
 
 
-@fulfilment_router.post("/orders/{number}/ship", response={200: OrderDetailOut, **ERRORS}, summary="Mark shipped, with carrier and tracking number")
+@fulfilment_router.post(
+    "/orders/{number}/ship",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="Mark shipped, with carrier and tracking number",
+)
 def fulfil_ship(request: HttpRequest, number: str, payload: ShipIn) -> dict[str, Any]:
     user = acting_user(request)
-    services.order_ship(order_number=number, actor=user, carrier=payload.carrier, tracking_number=payload.tracking_number)
+    services.order_ship(
+        order_number=number,
+        actor=user,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+    )
     return order_detail_out(selectors.order_to_fulfil(user=user, number=number))
 
 
-@fulfilment_router.post("/orders/{number}/cancel", response={200: OrderDetailOut, **ERRORS}, summary="Cannot ship: cancel and refund the buyer in full")
+@fulfilment_router.post(
+    "/orders/{number}/cancel",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="Cannot ship: cancel and refund the buyer in full",
+)
 def fulfil_cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     user = acting_user(request)
     services.order_cancel_by_fulfiller(order_number=number, actor=user, reason=payload.reason)
     return order_detail_out(selectors.order_to_fulfil(user=user, number=number))
 
 
-@fulfilment_router.get("/after-sales", response=list[AfterSalesOut], summary="After-sales requests on orders I ship")
+@fulfilment_router.get(
+    "/after-sales", response=list[AfterSalesOut], summary="After-sales requests on orders I ship"
+)
 @paginate(Page)
 def fulfil_after_sales(request: HttpRequest, filters: Query[StatusFilter]) -> Any:
     qs = AfterSalesRequest.objects.filter(
@@ -442,17 +532,33 @@ def fulfil_after_sales(request: HttpRequest, filters: Query[StatusFilter]) -> An
     return qs
 
 
-@fulfilment_router.post("/after-sales/{number}/approve", response={200: AfterSalesOut, **ERRORS}, summary="Approve (refund only: refunds now)")
+@fulfilment_router.post(
+    "/after-sales/{number}/approve",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="Approve (refund only: refunds now)",
+)
 def fulfil_approve(request: HttpRequest, number: str, payload: NoteIn) -> Any:
-    return after_sales.after_sales_approve(actor=acting_user(request), number=number, note=payload.note)
+    return after_sales.after_sales_approve(
+        actor=acting_user(request), number=number, note=payload.note
+    )
 
 
-@fulfilment_router.post("/after-sales/{number}/reject", response={200: AfterSalesOut, **ERRORS}, summary="Reject, saying why")
+@fulfilment_router.post(
+    "/after-sales/{number}/reject",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="Reject, saying why",
+)
 def fulfil_reject(request: HttpRequest, number: str, payload: NoteIn) -> Any:
-    return after_sales.after_sales_reject(actor=acting_user(request), number=number, note=payload.note)
+    return after_sales.after_sales_reject(
+        actor=acting_user(request), number=number, note=payload.note
+    )
 
 
-@fulfilment_router.post("/after-sales/{number}/receive-return", response={200: AfterSalesOut, **ERRORS}, summary="The goods are back: refund")
+@fulfilment_router.post(
+    "/after-sales/{number}/receive-return",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="The goods are back: refund",
+)
 def fulfil_receive(request: HttpRequest, number: str) -> Any:
     return after_sales.after_sales_receive_return(actor=acting_user(request), number=number)
 
@@ -461,40 +567,60 @@ def _rule_out(rule: DeliveryRule | None) -> dict[str, Any]:
     return {"flat_fee": rule.flat_fee if rule else 0, "free_over": rule.free_over if rule else None}
 
 
-@fulfilment_router.put("/delivery-rule", response={200: DeliveryRuleOut, **ERRORS}, summary="My supplier delivery fee")
+@fulfilment_router.put(
+    "/delivery-rule", response={200: DeliveryRuleOut, **ERRORS}, summary="My supplier delivery fee"
+)
 def supplier_rule(request: HttpRequest, payload: DeliveryRuleIn) -> dict[str, Any]:
-    rule = services.delivery_rule_set(actor=acting_user(request), flat_fee=payload.flat_fee, free_over=payload.free_over)
+    rule = services.delivery_rule_set(
+        actor=acting_user(request), flat_fee=payload.flat_fee, free_over=payload.free_over
+    )
     return _rule_out(rule)
 
 
-@fulfilment_router.put("/shops/{shop_id}/delivery-rule", response={200: DeliveryRuleOut, **ERRORS}, summary="Delivery fee for my shop's own goods")
+@fulfilment_router.put(
+    "/shops/{shop_id}/delivery-rule",
+    response={200: DeliveryRuleOut, **ERRORS},
+    summary="Delivery fee for my shop's own goods",
+)
 def shop_rule(request: HttpRequest, shop_id: int, payload: DeliveryRuleIn) -> dict[str, Any]:
     from vshop.shops.selectors import shop_of_owner
 
     user = acting_user(request)
     shop = shop_of_owner(owner=user, shop_id=shop_id)
-    rule = services.delivery_rule_set(actor=user, shop=shop, flat_fee=payload.flat_fee, free_over=payload.free_over)
+    rule = services.delivery_rule_set(
+        actor=user, shop=shop, flat_fee=payload.flat_fee, free_over=payload.free_over
+    )
     return _rule_out(rule)
 
 
 # --- operator --------------------------------------------------------------------------------
 
 
-@operator_router.get("/disputes", response=list[AfterSalesOut], summary="After-sales disputes waiting for a decision")
+@operator_router.get(
+    "/disputes", response=list[AfterSalesOut], summary="After-sales disputes waiting for a decision"
+)
 @paginate(Page)
 def disputes(request: HttpRequest) -> Any:
     require_operator(request)
     return AfterSalesRequest.objects.filter(status=AfterSalesStatus.DISPUTED).order_by("updated_at")
 
 
-@operator_router.post("/after-sales/{number}/arbitrate", response={200: AfterSalesOut, **ERRORS}, summary="Decide a dispute")
+@operator_router.post(
+    "/after-sales/{number}/arbitrate",
+    response={200: AfterSalesOut, **ERRORS},
+    summary="Decide a dispute",
+)
 def arbitrate(request: HttpRequest, number: str, payload: ArbitrateIn) -> Any:
     return after_sales.after_sales_arbitrate(
         operator=require_operator(request), number=number, refund=payload.refund, note=payload.note
     )
 
 
-@operator_router.get("/orders/{number}", response={200: OrderDetailOut, **ERRORS}, summary="Any order, with its history")
+@operator_router.get(
+    "/orders/{number}",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="Any order, with its history",
+)
 def operator_order(request: HttpRequest, number: str) -> dict[str, Any]:
     require_operator(request)
     return order_detail_out(selectors.order_for_operator(number=number))

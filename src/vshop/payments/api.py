@@ -1,6 +1,5 @@
 """Payments API: the ways to pay, paying a checkout, and the providers' notification endpoint."""
 
-from __future__ import annotations
 
 from typing import Any
 
@@ -18,7 +17,15 @@ from vshop.payments.models import Payment
 router = Router(tags=["payments"])
 notify_router = Router(tags=["payments"], auth=None)
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 502: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    502: ErrorOut,
+}
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -40,7 +47,10 @@ def gateways(request: HttpRequest) -> list[dict[str, str]]:
 )
 def payment_start(request: HttpRequest, number: str, payload: PaymentIn) -> Status:
     payment, start = services.payment_start(
-        buyer=acting_user(request), checkout_number=number, gateway=payload.gateway, buyer_ip=_client_ip(request)
+        buyer=acting_user(request),
+        checkout_number=number,
+        gateway=payload.gateway,
+        buyer_ip=_client_ip(request),
     )
     return Status(
         201,
@@ -64,7 +74,9 @@ def _my_payment(request: HttpRequest, number: str) -> Payment:
     return payment
 
 
-@router.get("/{number}", response={200: PaymentOut, **ERRORS}, summary="A payment of mine and its status")
+@router.get(
+    "/{number}", response={200: PaymentOut, **ERRORS}, summary="A payment of mine and its status"
+)
 def payment_get(request: HttpRequest, number: str) -> Any:
     return _my_payment(request, number)
 
