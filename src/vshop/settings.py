@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vshop.web.context_processors.site",
                 "vshop.messaging.context_processors.inbox",
+                "vshop.orders.context_processors.cart",
             ],
         },
     }

@@ -81,7 +81,12 @@ def test_quantity_zero_negative_or_over_the_limit_is_refused(supplier, shop, fan
     listing = make_listing(shop, make_product(supplier))
     sku = listing.product.skus.first()
     with pytest.raises(DomainError) as exc:
-        orders.cart_add(cart=orders.cart_of_user(user=fan), listing_id=listing.pk, sku_id=sku.pk, quantity=quantity)
+        orders.cart_add(
+            cart=orders.cart_of_user(user=fan),
+            listing_id=listing.pk,
+            sku_id=sku.pk,
+            quantity=quantity,
+        )
     assert exc.value.code == "quantity_not_allowed" and exc.value.status == 400
     assert not CartLine.objects.exists()
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.buying import committed, make_address, pay, place, ship
-from tests.factories import make_listing, make_product, make_shop, sku_input
+from tests.buying import committed, pay, place, ship
+from tests.factories import make_listing, make_product, sku_input
 from vshop.inventory.models import Stock
 from vshop.orders import services as orders
 from vshop.orders.models import CheckoutStatus, Order, OrderEvent
@@ -45,7 +45,9 @@ def test_buy_pay_ship_receive_complete(supplier, shop, fan):
     assert orders.orders_complete_due(now=timezone.now() + timedelta(days=8)) == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
-    history = list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status", "role"))
+    history = list(
+        OrderEvent.objects.filter(order=order).values_list("from_status", "to_status", "role")
+    )
     assert history == [
         ("", "pending_payment", "buyer"),
         ("pending_payment", "paid", "gateway"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
@@ -57,7 +58,13 @@ class LineRefund:
 
 
 def _transition(
-    request: AfterSalesRequest, to: str, *, role: str, actor: User | None, reason: str = "", **fields: object
+    request: AfterSalesRequest,
+    to: str,
+    *,
+    role: str,
+    actor: User | None,
+    reason: str = "",
+    **fields: object,
 ) -> AfterSalesRequest:
     current = request.status
     check_transition(AFTER_SALES_TRANSITIONS, current, to, role)
@@ -108,15 +115,16 @@ def after_sales_request(
                 _("This order has not shipped yet: cancel it for a full refund at once.")
             )
         raise IllegalTransition(_("After-sales is not open for this order."))
+    if order.after_sales_until is not None and order.after_sales_until <= timezone.now():
+        # The window closed; the worker completes the order on its next sweep.
+        raise IllegalTransition(_("The time to ask for after-sales on this order has passed."))
     if kind not in AfterSalesKind.values:
         raise ValidationFailed(_("Choose refund only or return and refund."), field="kind")
     if reason not in AfterSalesReason.values:
         raise ValidationFailed(_("Choose a reason."), field="reason")
     description = clean_text(description, field="description", max_length=1000)
     if len(photos) > MAX_PHOTOS:
-        raise ValidationFailed(
-            _("Add at most %(n)s photos.") % {"n": MAX_PHOTOS}, field="photos"
-        )
+        raise ValidationFailed(_("Add at most %(n)s photos.") % {"n": MAX_PHOTOS}, field="photos")
     if order.after_sales.filter(status__in=AFTER_SALES_OPEN).exists():
         raise AfterSalesOpen()
     order_lines = {x.pk: x for x in order.lines.all()}
@@ -133,7 +141,10 @@ def after_sales_request(
             if amount > line.line_total - line.refunded_amount:
                 raise RefundTooLarge(field=f"lines.{n}.amount")
             quantity = given.quantity if returns else 0
-            if not isinstance(quantity, int) or not 0 <= quantity <= line.quantity - line.returned_quantity:
+            if (
+                not isinstance(quantity, int)
+                or not 0 <= quantity <= line.quantity - line.returned_quantity
+            ):
                 raise ValidationFailed(
                     _("Return between 0 and the units you received."), field=f"lines.{n}.quantity"
                 )
@@ -208,9 +219,11 @@ def after_sales_add_photos(
 def _request_for_fulfiller(user: User, number: str) -> AfterSalesRequest:
     request = (
         AfterSalesRequest.objects.select_for_update()
-        .filter(pk__in=AfterSalesRequest.objects.filter(
-            number=number, order__in=Order.objects.filter(selectors.fulfiller_filter(user))
-        ).values("pk"))
+        .filter(
+            pk__in=AfterSalesRequest.objects.filter(
+                number=number, order__in=Order.objects.filter(selectors.fulfiller_filter(user))
+            ).values("pk")
+        )
         .first()
     )
     if request is None:
@@ -243,7 +256,12 @@ def _approve(
     note = clean_text(note, field="note", max_length=300)
     if request.returns_goods:
         return _transition(
-            request, AfterSalesStatus.APPROVED, role=role, actor=actor, reason=note, decision_note=note
+            request,
+            AfterSalesStatus.APPROVED,
+            role=role,
+            actor=actor,
+            reason=note,
+            decision_note=note,
         )
     return _refund(request, role=role, actor=actor, note=note)
 
@@ -255,7 +273,12 @@ def after_sales_reject(*, actor: User, number: str, note: str) -> AfterSalesRequ
     if not note:
         raise ValidationFailed(_("Tell the buyer why."), field="note")
     return _transition(
-        request, AfterSalesStatus.REJECTED, role=Role.FULFILLER, actor=actor, reason=note, decision_note=note
+        request,
+        AfterSalesStatus.REJECTED,
+        role=Role.FULFILLER,
+        actor=actor,
+        reason=note,
+        decision_note=note,
     )
 
 
@@ -271,7 +294,9 @@ def after_sales_return_shipped(
 ) -> AfterSalesRequest:
     request = _request_for_buyer(buyer, number)
     carrier = clean_text(carrier, field="carrier", max_length=40, required=True)
-    tracking_number = clean_text(tracking_number, field="tracking_number", max_length=40, required=True)
+    tracking_number = clean_text(
+        tracking_number, field="tracking_number", max_length=40, required=True
+    )
     return _transition(
         request,
         AfterSalesStatus.RETURN_SHIPPED,
@@ -294,7 +319,9 @@ def after_sales_receive_return(*, actor: User, number: str) -> AfterSalesRequest
 def after_sales_dispute(*, buyer: User, number: str, reason: str) -> AfterSalesRequest:
     request = _request_for_buyer(buyer, number)
     reason = clean_text(reason, field="reason", max_length=300, required=True)
-    return _transition(request, AfterSalesStatus.DISPUTED, role=Role.BUYER, actor=buyer, reason=reason)
+    return _transition(
+        request, AfterSalesStatus.DISPUTED, role=Role.BUYER, actor=buyer, reason=reason
+    )
 
 
 @transaction.atomic
@@ -312,7 +339,12 @@ def after_sales_arbitrate(
     if refund:
         return _approve(request, role=Role.OPERATOR, actor=operator, note=note)
     return _transition(
-        request, AfterSalesStatus.CLOSED, role=Role.OPERATOR, actor=operator, reason=note, decision_note=note
+        request,
+        AfterSalesStatus.CLOSED,
+        role=Role.OPERATOR,
+        actor=operator,
+        reason=note,
+        decision_note=note,
     )
 
 
@@ -346,9 +378,16 @@ def _refund(
     order.refresh_from_db(fields=["refunded_total"])
     if units:
         inventory.stock_return(units=units)
-    payments.refund_create(order=order, amount=request.amount, reason=f"after-sales {request.number}")
+    payments.refund_create(
+        order=order, amount=request.amount, reason=f"after-sales {request.number}"
+    )
     request = _transition(
-        request, AfterSalesStatus.REFUNDED, role=role, actor=actor, reason=note, decision_note=note or request.decision_note
+        request,
+        AfterSalesStatus.REFUNDED,
+        role=role,
+        actor=actor,
+        reason=note,
+        decision_note=note or request.decision_note,
     )
     if order.refunded_total == order.total:
         order_transition(

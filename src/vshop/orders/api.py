@@ -2,7 +2,6 @@
 orders, the fulfiller's work (shipping, packing list, after-sales decisions) and the operator's
 arbitration. Every handler is a thin call to a service or a selector scoped to the caller."""
 
-
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse

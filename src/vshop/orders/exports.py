@@ -42,7 +42,11 @@ def packing_list_csv(orders: Iterable[Order]) -> str:
     )
     tz = timezone.get_current_timezone()
     for order in orders:
-        paid = timezone.localtime(order.paid_at, tz).strftime("%Y-%m-%d %H:%M") if order.paid_at else ""
+        paid = (
+            timezone.localtime(order.paid_at, tz).strftime("%Y-%m-%d %H:%M")
+            if order.paid_at
+            else ""
+        )
         for line in order.lines.all():
             quantity = line.quantity - line.returned_quantity
             if quantity <= 0:

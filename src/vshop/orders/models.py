@@ -79,7 +79,9 @@ class CartLine(models.Model):
         verbose_name_plural = _("cart lines")
         ordering = ["added_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "listing", "sku"], name="one_cart_line_per_sku"),
+            models.UniqueConstraint(
+                fields=["cart", "listing", "sku"], name="one_cart_line_per_sku"
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_quantity_positive"),
         ]
 
@@ -332,7 +334,9 @@ class AfterSalesRequest(models.Model):
     )
     decision_note = models.CharField(_("answer"), max_length=300, blank=True)
     return_carrier = models.CharField(_("return carrier"), max_length=40, blank=True)
-    return_tracking_number = models.CharField(_("return tracking number"), max_length=40, blank=True)
+    return_tracking_number = models.CharField(
+        _("return tracking number"), max_length=40, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -365,6 +369,9 @@ class AfterSalesLine(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 def after_sales_photo_path(instance: AfterSalesPhoto, filename: str) -> str:
     return f"after-sales/{instance.request_id}/{filename}"
@@ -374,6 +381,9 @@ class AfterSalesPhoto(models.Model):
     request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=after_sales_photo_path)
     thumbnail = models.ImageField(upload_to=after_sales_photo_path)
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 class OrderEvent(models.Model):

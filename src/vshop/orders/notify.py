@@ -36,9 +36,7 @@ def _titles() -> dict[str, str]:
 def _send(order_id: int, status: str) -> None:
     from vshop.messaging.services import notify as messaging_notify
 
-    order = Order.objects.select_related("shop__owner", "supplier__owner", "buyer").get(
-        pk=order_id
-    )
+    order = Order.objects.select_related("shop__owner", "supplier__owner", "buyer").get(pk=order_id)
     title = _titles().get(status)
     if title is None:
         return

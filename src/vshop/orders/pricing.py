@@ -167,5 +167,7 @@ def _apply_delivery_fees(groups: list[SummaryGroup]) -> None:
     by_supplier = {r.supplier_id: r for r in rules if r.supplier_id}
     by_shop = {r.shop_id: r for r in rules if r.shop_id}
     for group in groups:
-        rule = by_supplier.get(group.supplier_id) if group.supplier_id else by_shop.get(group.shop_id)
+        rule = (
+            by_supplier.get(group.supplier_id) if group.supplier_id else by_shop.get(group.shop_id)
+        )
         group.delivery_fee = rule.fee_for(group.items_total) if rule else 0

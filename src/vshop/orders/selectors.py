@@ -100,10 +100,7 @@ def orders_of_buyer(*, buyer: User, status: str | None = None) -> QuerySet[Order
 
 def order_of_buyer(*, buyer: User, number: str, for_update: bool = False) -> Order:
     qs = Order.objects.filter(buyer=buyer, number=number)
-    if for_update:
-        qs = qs.select_for_update()
-    else:
-        qs = _with_details(qs)
+    qs = qs.select_for_update() if for_update else _with_details(qs)
     order = qs.first()
     if order is None:
         raise NotFound()
@@ -145,6 +142,8 @@ def order_to_fulfil(*, user: User, number: str, for_update: bool = False) -> Ord
     if for_update:
         # FOR UPDATE cannot lock the nullable side of the join: lock by primary key instead.
         pk = qs.values_list("pk", flat=True).first()
+        if pk is None:
+            raise NotFound()
         qs = Order.objects.select_for_update().filter(pk=pk)
     else:
         qs = _with_details(qs)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -399,9 +400,9 @@ def checkout_cancel(
     if role == Role.BUYER and (actor is None or checkout.buyer_id != actor.pk):
         raise NotFound()
     now = timezone.now()
-    flipped = Checkout.objects.filter(
-        pk=checkout.pk, status=CheckoutStatus.PENDING_PAYMENT
-    ).update(status=CheckoutStatus.CANCELLED, cancelled_at=now)
+    flipped = Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING_PAYMENT).update(
+        status=CheckoutStatus.CANCELLED, cancelled_at=now
+    )
     if not flipped:
         return False
     checkout.status = CheckoutStatus.CANCELLED
@@ -426,9 +427,9 @@ def checkout_mark_paid(*, checkout_id: int, paid_at: object) -> bool:
     Returns False when the checkout was already paid or cancelled: the caller refunds that
     payment. The conditional UPDATE decides between a payment and a timeout racing.
     """
-    flipped = Checkout.objects.filter(
-        pk=checkout_id, status=CheckoutStatus.PENDING_PAYMENT
-    ).update(status=CheckoutStatus.PAID, paid_at=paid_at)
+    flipped = Checkout.objects.filter(pk=checkout_id, status=CheckoutStatus.PENDING_PAYMENT).update(
+        status=CheckoutStatus.PAID, paid_at=paid_at
+    )
     if not flipped:
         return False
     orders = list(Order.objects.filter(checkout_id=checkout_id).prefetch_related("lines"))
@@ -592,9 +593,9 @@ def checkouts_expire_overdue(*, now: object | None = None) -> int:
     scheduled job)."""
     now = now or timezone.now()
     done = 0
-    for checkout in Checkout.objects.filter(
-        status=CheckoutStatus.PENDING_PAYMENT, pay_by__lte=now
-    )[:1000]:
+    for checkout in Checkout.objects.filter(status=CheckoutStatus.PENDING_PAYMENT, pay_by__lte=now)[
+        :1000
+    ]:
         if checkout_cancel(checkout=checkout, role=Role.SYSTEM, reason="payment time ran out"):
             done += 1
     return done
@@ -628,7 +629,7 @@ def delivery_rule_set(
     if shop is not None:
         if shop.owner_id != actor.pk:
             raise NotFound()
-        owner: dict[str, object] = {"shop": shop}
+        owner: dict[str, Any] = {"shop": shop}
     else:
         from vshop.catalog.selectors import supplier_of_user
 
@@ -643,4 +644,3 @@ def delivery_rule_set(
     except IntegrityError as exc:  # two first saves at once: the other one won
         raise ValidationFailed(_("Please try again.")) from exc
     return rule
-

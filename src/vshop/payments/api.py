@@ -1,6 +1,5 @@
 """Payments API: the ways to pay, paying a checkout, and the providers' notification endpoint."""
 
-
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse

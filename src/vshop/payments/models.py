@@ -116,7 +116,9 @@ class PaymentNotification(models.Model):
         verbose_name_plural = _("payment notifications")
         ordering = ["-received_at"]
         constraints = [
-            models.UniqueConstraint(fields=["gateway", "event_id"], name="one_notification_per_event")
+            models.UniqueConstraint(
+                fields=["gateway", "event_id"], name="one_notification_per_event"
+            )
         ]
 
     def __str__(self) -> str:
@@ -150,7 +152,12 @@ class SandboxTransaction(models.Model):
 
 
 class SandboxRefund(models.Model):
-    transaction = models.ForeignKey(SandboxTransaction, on_delete=models.CASCADE, related_name="refunds")
+    transaction = models.ForeignKey(
+        SandboxTransaction, on_delete=models.CASCADE, related_name="refunds"
+    )
     refund_number = models.CharField(max_length=32, unique=True)
     amount = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.pk)

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from vshop.accounts.models import User
 from vshop.errors import NotFound, ValidationFailed
 from vshop.orders import services as orders
+from vshop.orders.errors import RefundTooLarge
 from vshop.orders.models import Checkout, Order
 from vshop.orders.numbers import new_number
-from vshop.orders.errors import RefundTooLarge
 from vshop.payments.gateways import gateway_for
 from vshop.payments.gateways.base import (
     Acknowledgement,
@@ -86,7 +86,9 @@ def _checkout_description(checkout: Checkout) -> str:
     return (f"VShop {checkout.number} · " + ", ".join(shops))[:120]
 
 
-def notification_receive(*, gateway: str, headers: Mapping[str, str], body: bytes) -> Acknowledgement:
+def notification_receive(
+    *, gateway: str, headers: Mapping[str, str], body: bytes
+) -> Acknowledgement:
     """A provider calls back: verify (400 and no change when it is not genuine), apply once."""
     adapter = gateway_for(gateway)
     notification = adapter.verify_notification(headers=headers, body=body)
@@ -106,7 +108,9 @@ def notification_apply(*, notification: Notification) -> str:
             record.outcome = outcome
             record.save(update_fields=["outcome", "payment"])
     except IntegrityError:
-        if PaymentNotification.objects.filter(gateway=n.gateway, event_id=n.event_id[:100]).exists():
+        if PaymentNotification.objects.filter(
+            gateway=n.gateway, event_id=n.event_id[:100]
+        ).exists():
             return "duplicate"
         raise
     log.info("payment notification %s:%s %s → %s", n.gateway, n.event_id, n.kind, outcome)
@@ -134,7 +138,13 @@ def _payment_succeeded(payment: Payment, n: Notification) -> str:
     if payment.status == PaymentStatus.SUCCEEDED:
         return "already_paid"
     if n.amount != payment.amount or n.currency.upper() != payment.currency.upper():
-        log.error("payment %s: notified %s %s, expected %s", payment.number, n.amount, n.currency, payment.amount)
+        log.error(
+            "payment %s: notified %s %s, expected %s",
+            payment.number,
+            n.amount,
+            n.currency,
+            payment.amount,
+        )
         return "amount_mismatch"
     now = timezone.now()
     Payment.objects.filter(pk=payment.pk).update(
@@ -146,7 +156,9 @@ def _payment_succeeded(payment: Payment, n: Notification) -> str:
         Payment.objects.filter(pk=payment.pk).update(settles_checkout=True)
         return "paid"
     # Cancelled (the time ran out) or paid by another payment: give this money back.
-    _refund_create(payment=payment, order=None, amount=payment.amount, reason="checkout no longer payable")
+    _refund_create(
+        payment=payment, order=None, amount=payment.amount, reason="checkout no longer payable"
+    )
     return "refunded"
 
 

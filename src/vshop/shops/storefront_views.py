@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from vshop.catalog.models import Category, ProductImage
 from vshop.errors import NotFound
 from vshop.fans.selectors import fan_follows
+from vshop.orders.carts import SESSION_KEY as CART_SESSION_KEY
 from vshop.shops import selectors
 from vshop.shops.models import Listing, Shop
 from vshop.shops.strategy import ListingOffer, Strategy, Unavailable, strategy_for
@@ -85,6 +86,8 @@ def _is_cacheable(request: HttpRequest) -> bool:
         and set(request.GET) <= _CACHEABLE_PARAMS
         and len(request.get_full_path()) <= _MAX_CACHEABLE_PATH
         and not request.user.is_authenticated
+        # A guest with a cart sees its count in the header: her pages are her own.
+        and not getattr(request, "session", {}).get(CART_SESSION_KEY)
     )
 
 
@@ -337,14 +340,25 @@ def shop_about(request: HttpRequest, slug: str) -> HttpResponse:
 
 @anonymous_page_cache
 def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
-    """Photos, price per SKU, stock state and the owner's endorsement. No cart yet."""
+    """Photos, price per SKU, stock state, the owner's endorsement and the buy box."""
     try:
         listing = selectors.listing_public_by_slug(slug=slug, listing_id=listing_id)
     except NotFound as exc:
         raise Http404() from exc
     card = ListingCard(listing, _strategy(request).offer_for(listing))
+    # The buy box: each variant with its per-order limit, the first one in stock chosen.
+    limits = {sku.pk: sku.max_per_order for sku in listing.product.skus.all()}
+    buy_skus = [(sku, limits.get(sku.sku_id, 1)) for sku in card.offer.skus]
+    chosen = next((pair for pair in buy_skus if pair[0].is_available), None)
     return _render(
         request,
         "shops/storefront/listing.html",
-        {**_shop_context(request, listing.shop), "card": card, "listing": listing},
+        {
+            **_shop_context(request, listing.shop),
+            "card": card,
+            "listing": listing,
+            "buy_skus": buy_skus,
+            "chosen_sku": chosen[0].sku_id if chosen else None,
+            "chosen_limit": chosen[1] if chosen else 1,
+        },
     )

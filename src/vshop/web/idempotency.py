@@ -12,7 +12,6 @@ Done as middleware, so it sees the final answer of any endpoint under ``/api/``.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -58,7 +57,11 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
-        if key is None or request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
+        if (
+            key is None
+            or request.method not in WRITE_METHODS
+            or not request.path.startswith("/api/")
+        ):
             return self.get_response(request)
         key = key.strip()
         if not 1 <= len(key) <= 100 or not key.isprintable():
@@ -103,9 +106,11 @@ class IdempotencyMiddleware:
         kept = timedelta(hours=settings.VSHOP_IDEMPOTENCY_HOURS)
         expired = seen.created_at < now - kept
         abandoned = seen.status == 0 and seen.created_at < now - ABANDONED_AFTER
-        if expired or abandoned:
-            if IdempotentRequest.objects.filter(pk=seen.pk, created_at=seen.created_at).delete()[0]:
-                return self._claim(client, key, fingerprint)
+        gone = (expired or abandoned) and IdempotentRequest.objects.filter(
+            pk=seen.pk, created_at=seen.created_at
+        ).delete()[0]
+        if gone:
+            return self._claim(client, key, fingerprint)
         if seen.fingerprint != fingerprint:
             return _error(
                 422,
@@ -116,7 +121,9 @@ class IdempotencyMiddleware:
             return _error(
                 409, "request_in_progress", _("The first request with this key is still running.")
             )
-        response = HttpResponse(bytes(seen.body), status=seen.status, content_type=seen.content_type)
+        response = HttpResponse(
+            bytes(seen.body), status=seen.status, content_type=seen.content_type
+        )
         response["Idempotent-Replayed"] = "true"
         return response
 
@@ -125,6 +132,3 @@ def idempotency_prune() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.VSHOP_IDEMPOTENCY_HOURS)
     deleted, _n = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
     return deleted
-
-
-

@@ -22,9 +22,7 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["client", "key"], name="one_answer_per_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="one_answer_per_key")]
 
     def __str__(self) -> str:
         return f"{self.client}:{self.key}"
