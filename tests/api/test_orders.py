@@ -378,3 +378,30 @@ def test_lists_show_only_ones_own(victim, fan, shop, supplier, other_shop):
     csv = client_for(make_supplier().owner).get("/api/fulfilment/orders/packing-list.csv")
     assert victim["order"] not in csv.content.decode()
     assert client_for(fan).get("/api/operator/disputes").status_code == 403
+
+
+def test_buy_now_checks_out_items_without_touching_the_cart(goods, fan, supplier, shop):
+    client = client_for(fan)
+    other = make_listing(shop, make_product(supplier, skus=[sku_input("B", stock=2)]))
+    _add(client, other, 1)
+    address = make_address(fan)
+    sku = goods.product.skus.get()
+    item = {"listing_id": goods.pk, "sku_id": sku.pk, "quantity": 2}
+    with committed():
+        response = client.post("/api/checkouts", {"address_id": address.pk, "items": [item]})
+    assert response.status_code == 201, response.content
+    assert response.json()["items_total"] == 2 * 1990
+    assert CartLine.objects.filter(listing=other).count() == 1  # the cart is left as it was
+    both = client.post(
+        "/api/checkouts", {"address_id": address.pk, "items": [item], "cart_line_ids": [1]}
+    )
+    assert both.status_code == 400
+    too_many = client.post(
+        "/api/checkouts", {"address_id": address.pk, "items": [{**item, "quantity": 4}]}
+    )
+    assert too_many.status_code == 400 and too_many.json()["code"] == "out_of_stock"
+    unknown = client.post(
+        "/api/checkouts", {"address_id": address.pk, "items": [{**item, "listing_id": 999_999}]}
+    )
+    assert unknown.status_code == 404
+    assert Checkout.objects.count() == 1

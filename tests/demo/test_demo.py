@@ -1,24 +1,40 @@
 """The demo loader: it makes what it promises (3 suppliers, ~60 products in 6+ categories with
-pictures, 5 shops, 200 fans), through the services so every rule holds, the same way each time;
-and a reset replaces the demo without touching anyone else's data.
+pictures, 5 shops, 200 fans, the fan's orders in every state), through the services so every rule
+holds, the same way each time; and a reset replaces the demo without touching anyone else's data.
 
 The full load runs once per test here (about 10 s), so the checks share one test each.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
 from django.contrib.auth import password_validation
 from django.core.files.storage import default_storage
 
-from tests.factories import make_shop
+from tests.buying import pay, place
+from tests.factories import make_shop, make_user
 from vshop.accounts.models import Role, User
 from vshop.catalog.models import Category, Product, ProductStatus, Sku, SupplierStatus
 from vshop.demo import data, demo_is_loaded, demo_load, demo_summary, print_demo_logins
 from vshop.fans.models import Follow
+from vshop.inventory import services as inventory
 from vshop.inventory.models import Stock
+from vshop.messaging.models import InboxMessage
+from vshop.orders.models import (
+    Address,
+    AfterSalesKind,
+    AfterSalesRequest,
+    Checkout,
+    CheckoutStatus,
+    DeliveryRule,
+    Order,
+    OrderLine,
+)
+from vshop.orders.states import AfterSalesStatus, OrderStatus
+from vshop.payments.models import Payment, PaymentStatus, SandboxTransaction
 from vshop.shops import services as shops
 from vshop.shops.models import Listing, ListingPrice, Shop
 
@@ -83,16 +99,137 @@ def assert_rules_hold() -> None:
     assert fans.filter(mobile__isnull=True).exists()
 
 
-def test_demo_loads_what_it_promises_and_every_rule_holds(capsys):
+@pytest.fixture
+def initial_stock(monkeypatch) -> dict[int, int]:
+    """The stock each SKU was created with (sku id → units), as the catalogue set it."""
+    levels: dict[int, int] = {}
+    real = inventory.stock_set
+
+    def spy(*, sku, quantity):
+        levels[sku.pk] = quantity
+        return real(sku=sku, quantity=quantity)
+
+    monkeypatch.setattr(inventory, "stock_set", spy)
+    return levels
+
+
+S = OrderStatus
+SOLD = (S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED)
+
+
+def assert_stock_adds_up(initial: dict[int, int]) -> None:
+    """Each SKU's units are on the shelf, held by unpaid orders or sold to paid ones."""
+    reserved: Counter[int] = Counter()
+    sold: Counter[int] = Counter()
+    for line in OrderLine.objects.select_related("order"):
+        if line.order.status == S.PENDING_PAYMENT:
+            reserved[line.sku_id] += line.quantity
+        elif line.order.status in SOLD:
+            sold[line.sku_id] += line.quantity - line.returned_quantity
+    assert sum(reserved.values()) and sum(sold.values())
+    for stock in Stock.objects.all():
+        assert stock.reserved == reserved[stock.sku_id], stock.sku_id
+        assert stock.sold == sold[stock.sku_id], stock.sku_id
+        assert stock.quantity + stock.reserved + stock.sold == initial[stock.sku_id], stock.sku_id
+
+
+def assert_buying_works(initial: dict[int, int]) -> None:
+    fan = User.objects.get(email=data.FAN_EMAIL)
+    supplier_owner = User.objects.get(email=data.SUPPLIERS[0].email)
+    lily_shop = Shop.objects.get(slug=data.SHOPS[0].slug)
+    # delivery rules: the supplier ¥8, free from ¥99; Lily ¥6 for her own goods
+    rule = DeliveryRule.objects.get(supplier__owner=supplier_owner)
+    assert (rule.flat_fee, rule.free_over) == (800, 9900)
+    rule = DeliveryRule.objects.get(shop=lily_shop)
+    assert (rule.flat_fee, rule.free_over) == (600, None)
+    # the fan keeps two addresses in Hangzhou, her home the default
+    addresses = list(Address.objects.filter(user=fan))
+    assert len(addresses) == 2
+    (home,) = [a for a in addresses if a.is_default]
+    assert (home.province, home.city, home.district) == ("浙江省", "杭州市", "西湖区")
+    assert all(a.mobile.startswith("+86138") and len(a.mobile) == 14 for a in addresses)
+    # her orders are in every state
+    mine = Order.objects.filter(buyer=fan)
+    assert set(mine.values_list("status", flat=True)) == {
+        S.PENDING_PAYMENT,
+        S.PAID,
+        S.SHIPPED,
+        S.DELIVERED,
+        S.COMPLETED,
+        S.CANCELLED,
+    }
+    for order in mine.filter(status__in=(S.SHIPPED, S.DELIVERED, S.COMPLETED)):
+        assert order.carrier and order.tracking_number and order.shipped_at
+    assert mine.filter(carrier="顺丰速运", tracking_number__startswith="SF").exists()
+    assert mine.get(status=S.COMPLETED).completed_at
+    assert mine.get(status=S.CANCELLED).paid_at is None
+    # a refund request waits for the demo supplier
+    request = AfterSalesRequest.objects.get(order__buyer=fan)
+    assert request.status == AfterSalesStatus.REQUESTED
+    assert request.kind == AfterSalesKind.REFUND_ONLY
+    assert request.order.supplier.owner == supplier_owner
+    assert request.amount == request.order.total and request.photos.count() == 1
+    # one checkout spans two shops and three fulfillers, her own goods among them
+    multi = [c for c in Checkout.objects.filter(buyer=fan) if c.orders.count() > 1]
+    assert len(multi) == 1
+    orders = list(multi[0].orders.all())
+    assert len({o.shop_id for o in orders}) == 2
+    assert len({o.supplier_id for o in orders}) == 3
+    own = next(o for o in orders if o.supplier_id is None)
+    assert own.shop == lily_shop and own.delivery_fee == 600
+    # other demo fans bought too
+    assert Order.objects.exclude(buyer=fan).filter(buyer__isnull=False).count() >= 2
+    # every order charged its fulfiller's delivery fee, and adds up
+    for order in Order.objects.select_related("supplier__delivery_rule", "shop__delivery_rule"):
+        owner = order.supplier or order.shop
+        rule = getattr(owner, "delivery_rule", None)
+        assert order.delivery_fee == (rule.fee_for(order.items_total) if rule else 0)
+        assert order.total == order.items_total + order.delivery_fee
+    assert Order.objects.filter(delivery_fee=800).exists()
+    assert Order.objects.filter(supplier__owner=supplier_owner, delivery_fee=0).exists()
+    # paid checkouts have one succeeded payment that settled them; the others none
+    for checkout in Checkout.objects.all():
+        succeeded = Payment.objects.filter(checkout=checkout, status=PaymentStatus.SUCCEEDED)
+        if checkout.status == CheckoutStatus.PAID:
+            (payment,) = succeeded
+            assert payment.settles_checkout and payment.amount == checkout.total
+            assert payment.refunded_amount == 0
+            assert all(o.paid_at for o in checkout.orders.all())
+        else:
+            assert not succeeded.exists()
+    assert_stock_adds_up(initial)
+
+
+def test_demo_loads_what_it_promises_and_every_rule_holds(
+    capsys, initial_stock, django_capture_on_commit_callbacks
+):
     # given an empty database
     assert not demo_is_loaded()
-    # when the demo loads
-    summary = demo_load()
+    # when the demo loads (and commits: what the services do after a commit happens too)
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = demo_load()
     # then it holds what the issue promises, within the time budget, obeying every rule
     assert demo_is_loaded()
     assert_promised_counts(summary)
     assert summary.seconds < 30
     assert_rules_hold()
+    # and buying works: orders in every state, paid for, their stock and fees adding up
+    assert summary.fan_orders >= 8 and summary.orders > summary.fan_orders
+    assert summary.delivery_rules == 2
+    assert_buying_works(initial_stock)
+    # the inbox tells the fan, Lily and the supplier about the orders
+    for email in (data.FAN_EMAIL, data.SHOPS[0].email, data.SUPPLIERS[0].email):
+        kinds = set(
+            InboxMessage.objects.filter(recipient__email=email).values_list("kind", flat=True)
+        )
+        assert "order.paid" in kinds, email
+    fan_kinds = InboxMessage.objects.filter(recipient__email=data.FAN_EMAIL)
+    assert {"order.shipped", "order.delivered", "order.cancelled"} <= set(
+        fan_kinds.values_list("kind", flat=True)
+    )
+    assert InboxMessage.objects.filter(
+        recipient__email=data.SUPPLIERS[0].email, kind="after_sales.requested"
+    ).exists()
     # and its logins work with the printed passwords
     for email, role in (
         (data.OPERATOR_EMAIL, "operator"),
@@ -112,13 +249,20 @@ def test_demo_loads_what_it_promises_and_every_rule_holds(capsys):
     assert demo_load() == replace(summary, seconds=0.0)
 
 
-def test_reset_loads_the_demo_afresh_and_leaves_other_data_alone():
+def test_reset_loads_the_demo_afresh_and_leaves_other_data_alone(initial_stock):
     demo_load()
     first_shop_ids = set(Shop.objects.values_list("pk", flat=True))
     # given a real shop owner who listed a demo product
     real = make_shop(slug="real-shop")
     demo_product = Product.objects.filter(supplier__isnull=False).first()
     shops.listing_add_from_catalog(shop=real, actor=real.owner, product_id=demo_product.pk)
+    # and a real buyer who bought in a demo shop
+    buyer = make_user("real-buyer@example.com")
+    lily_listing = Listing.objects.filter(
+        shop__slug=data.SHOPS[0].slug, product__skus__stock__quantity__gte=5
+    ).first()
+    bought = pay(place(buyer, lily_listing))
+    assert bought.status == CheckoutStatus.PAID
     # when the demo is reset
     summary = demo_load(reset=True)
     # then the demo is whole again, with new rows, and the real shop and owner are still there
@@ -126,5 +270,14 @@ def test_reset_loads_the_demo_afresh_and_leaves_other_data_alone():
     assert not first_shop_ids & set(Shop.objects.values_list("pk", flat=True))
     real.refresh_from_db()
     assert User.objects.filter(pk=real.owner_id).exists()
+    # the real buyer stays; her order from the old demo shop went with the shop
+    assert User.objects.filter(pk=buyer.pk).exists()
+    assert not Checkout.objects.filter(pk=bought.pk).exists()
     assert not real.listings.exists()  # its listing of the old demo product went with it
     assert replace(summary, seconds=0.0) == demo_summary()
+    # the old orders, payments and after-sales went with the old demo; the new ones work
+    assert Order.objects.filter(buyer__email=data.FAN_EMAIL).count() == summary.fan_orders
+    assert AfterSalesRequest.objects.count() == 1
+    assert Payment.objects.count() == Checkout.objects.filter(status=CheckoutStatus.PAID).count()
+    assert SandboxTransaction.objects.count() == Payment.objects.count()
+    assert_buying_works(initial_stock)

@@ -1,5 +1,6 @@
 """Demo data for VShop: suppliers, a catalogue with drawn product photos, shops with personas,
-and fans, all made through the services. ``vshop demo`` loads it; ``--reset`` loads it afresh.
+fans, delivery rules, and the fans' orders in every state (``vshop.demo.buying``), all made
+through the services. ``vshop demo`` loads it; ``--reset`` loads it afresh.
 
 ``demo_load(reset=True)`` deletes only the demo's own accounts and what they own (see
 ``loader._delete_demo``); real shops and accounts stay.

@@ -424,3 +424,55 @@ ENGLISH_LAST = [
 FAN_EMAIL_DOMAINS = ["example.com", "example.net", "example.org"]
 # Demo mobile numbers are 139 0000 xxxx: well-formed, in one block the reset can recognise.
 FAN_MOBILE_PREFIX = "1390000"
+
+# --- buying ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddressRow:
+    name: str
+    mobile: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    is_default: bool = False
+
+
+# The demo fan's address book: home (the default) and her office.
+FAN_ADDRESSES = [
+    AddressRow(
+        "林小美",
+        "13857162039",
+        "浙江省",
+        "杭州市",
+        "西湖区",
+        "文一西路 522 号 西溪诚园 3 幢 2 单元 501 室",
+        is_default=True,
+    ),
+    AddressRow(
+        "林小美",
+        "13857162039",
+        "浙江省",
+        "杭州市",
+        "上城区",
+        "解放东路 58 号 财富金融中心 东楼 18 层 前台代收",
+    ),
+]
+
+# Other demo fans who bought something: their index in ``loader.fan_rows()`` and where they live.
+OTHER_BUYERS: list[tuple[int, AddressRow]] = [
+    (1, AddressRow("李俊杰", "13812076451", "上海市", "上海市", "浦东新区", "张杨路 1208 弄 12 号 602 室")),
+    (5, AddressRow("陈若溪", "13926815530", "广东省", "广州市", "天河区", "天河北路 233 号 中信广场 1106 室")),
+]  # fmt: skip
+
+# Delivery rules, in fen: (flat fee, free from). The demo supplier charges ¥8, free from ¥99;
+# Lily charges ¥6 for her own goods. Everyone else delivers free.
+SUPPLIER_DELIVERY: dict[str, tuple[int, int | None]] = {"mianmian": (800, 9900)}
+SHOP_DELIVERY: dict[str, tuple[int, int | None]] = {"lily-mama": (600, None)}
+
+CANCEL_REASON = "地址选错了，重新下单。Picked the wrong address; ordering again."
+AFTER_SALES_DESCRIPTION = (
+    "快递到的时候外箱被压扁了，里面的东西也压坏了一角，照片里能看到。"
+    "The box arrived crushed and the item inside is damaged at one corner (see the photo)."
+)

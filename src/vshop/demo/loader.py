@@ -11,21 +11,27 @@ import logging
 import os
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.test.utils import override_settings
+from huey.contrib.djhuey import HUEY
 
 from vshop.accounts import services as accounts
 from vshop.accounts.identifiers import normalize_mobile
 from vshop.accounts.models import User
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductImage, Sku, Supplier, SupplierStatus
-from vshop.demo import data, drawings
+from vshop.demo import buying, data, drawings
 from vshop.fans import services as fans
 from vshop.fans.models import Follow
+from vshop.orders.models import AfterSalesPhoto, Checkout, DeliveryRule, Order
+from vshop.payments.models import Payment, PaymentNotification, Refund, SandboxTransaction
 from vshop.shops import services as shops
 from vshop.shops.models import Listing, Shop
 
@@ -59,6 +65,9 @@ class DemoSummary:
     own_goods_listings: int
     fans: int
     follows: int
+    orders: int = 0
+    fan_orders: int = 0
+    delivery_rules: int = 0
     seconds: float = 0.0
 
 
@@ -253,12 +262,14 @@ def _load(rng: random.Random) -> None:
         demo_shops.append(shop)
 
     fan_hash = hashes["fan"]
+    fan_users = []
     # Shops are not equally popular: a verified mum blogger draws more fans than a carpenter.
     weights = [0.3, 0.2, 0.25, 0.1, 0.15]
     for index, (identifier, name) in enumerate(fan_rows()):
         fan = accounts.account_import(
             identifier=identifier, password_hash=fan_hash, display_name=name
         )
+        fan_users.append(fan)
         if index == 0:  # the demo fan login follows every shop
             followed = demo_shops
         else:
@@ -270,6 +281,13 @@ def _load(rng: random.Random) -> None:
                     followed.append(pick)
         for shop in followed:
             fans.fan_follow(fan=fan, shop=shop)
+
+    buying.load_buying(
+        rng,
+        suppliers=suppliers,
+        shops_by_slug={shop.slug: shop for shop in demo_shops},
+        fans=fan_users,
+    )
 
 
 def _fill_shop(
@@ -315,9 +333,44 @@ def _fill_shop(
             catalog.product_image_add(product=listing.product, actor=shop.owner, upload=photo)
 
 
+def _delete_orders(
+    users: QuerySet[User], demo_shops: QuerySet[Shop], product_ids: list[int]
+) -> list[str]:
+    """Delete every checkout that touches the demo (a demo buyer, a demo shop, a demo supplier
+    or product) with its orders, payments, refunds and the sandbox's record of them. Orders,
+    payments and refunds protect what they point at, so they go first. Returns the files of
+    after-sales photos to remove."""
+    touching = Order.objects.filter(
+        Q(buyer__in=users)
+        | Q(shop__in=demo_shops)
+        | Q(supplier__owner__in=users)
+        | Q(lines__sku__product_id__in=product_ids)
+    )
+    checkout_ids = set(touching.values_list("checkout_id", flat=True))
+    checkout_ids |= set(Checkout.objects.filter(buyer__in=users).values_list("pk", flat=True))
+    paid = Payment.objects.filter(checkout_id__in=checkout_ids)
+    numbers = list(paid.values_list("number", flat=True))
+    Refund.objects.filter(payment__in=paid).delete()
+    PaymentNotification.objects.filter(payment__in=paid).delete()
+    paid.delete()
+    SandboxTransaction.objects.filter(payment_number__in=numbers).delete()
+    files = [
+        name
+        for pair in AfterSalesPhoto.objects.filter(
+            request__order__checkout_id__in=checkout_ids
+        ).values_list("image", "thumbnail")
+        for name in pair
+    ]
+    Order.objects.filter(checkout_id__in=checkout_ids).delete()
+    Checkout.objects.filter(pk__in=checkout_ids).delete()
+    return files
+
+
 def _delete_demo() -> None:
     """Delete the demo accounts and everything they own: shops (with listings, own goods and
-    follows), suppliers and their products, and other shops' listings of those products.
+    follows), suppliers and their products, other shops' listings of those products, and every
+    checkout with an order of the demo's (a real fan's order from a demo shop goes too: its shop
+    and products go, and orders protect them).
 
     Nothing else is touched. There are no delete services for these rows (people never delete
     them), so this maintenance step deletes through the ORM, children first.
@@ -328,7 +381,8 @@ def _delete_demo() -> None:
         Q(supplier__owner__in=users) | Q(shop__owner__in=users)
     ).values_list("pk", flat=True)
     product_ids = list(products)
-    files = [
+    files = _delete_orders(users, demo_shops, product_ids)
+    files += [
         name
         for pair in ProductImage.objects.filter(product_id__in=product_ids).values_list(
             "image", "thumbnail"
@@ -379,7 +433,40 @@ def demo_summary() -> DemoSummary:
         .exclude(is_staff=True)
         .count(),
         follows=Follow.objects.filter(shop__in=demo_shops).count(),
+        orders=Order.objects.filter(buyer__in=users).count(),
+        fan_orders=Order.objects.filter(buyer__email=data.FAN_EMAIL).count(),
+        delivery_rules=DeliveryRule.objects.filter(
+            Q(supplier__in=suppliers) | Q(shop__in=demo_shops)
+        ).count(),
     )
+
+
+@contextmanager
+def _contained() -> Iterator[None]:
+    """While the demo loads and commits, what the services do after a commit happens here and
+    now, and stays inside: Huey tasks run in this thread (the sandbox's notifications, inbox
+    emails) from a queue in memory, the sandbox notifies at once and once, and emails go to
+    memory, never to a mail server. Everything is put back afterwards. The worker's and the
+    payments' logs of each of those steps are kept to warnings meanwhile."""
+    immediate, storage = HUEY.immediate, HUEY.storage
+    HUEY.immediate = True
+    HUEY.storage = HUEY.get_immediate_storage()
+    loggers = [logging.getLogger(name) for name in ("huey", "vshop.payments")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(max(log.getEffectiveLevel(), logging.WARNING))
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            VSHOP_SANDBOX_MAX_DELAY_SECONDS=0,
+            VSHOP_SANDBOX_DUPLICATE_RATE=0,
+        ):
+            yield
+    finally:
+        HUEY.immediate = immediate
+        HUEY.storage = storage
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 def demo_load(*, reset: bool = False) -> DemoSummary:
@@ -389,7 +476,7 @@ def demo_load(*, reset: bool = False) -> DemoSummary:
     happens in one transaction: a failure leaves the database as it was.
     """
     started = time.monotonic()
-    with transaction.atomic():
+    with _contained(), transaction.atomic():
         if reset:
             _delete_demo()
         elif demo_is_loaded():
@@ -399,13 +486,15 @@ def demo_load(*, reset: bool = False) -> DemoSummary:
     summary = demo_summary()
     seconds = round(time.monotonic() - started, 1)
     logger.info(
-        "Demo loaded in %.1f s: %d suppliers, %d products, %d shops, %d listings, %d fans.",
+        "Demo loaded in %.1f s: %d suppliers, %d products, %d shops, %d listings, %d fans, "
+        "%d orders.",
         seconds,
         summary.suppliers_approved,
         summary.catalogue_products,
         summary.shops,
         summary.listings,
         summary.fans,
+        summary.orders,
     )
     return DemoSummary(**{**summary.__dict__, "seconds": seconds})
 
@@ -432,4 +521,10 @@ def print_demo_logins() -> None:
     others = ", ".join(s.email for s in data.SHOPS[1:])
     lines.append(f"  Other shop owners ({others}) use the shop-owner password;")
     lines.append("  other demo fans use the fan password.")
+    lines.append(
+        f"  Buying: the fan's orders in every state are at {base}/orders/ (pay with the sandbox);"
+    )
+    lines.append(
+        f"  the supplier and Lily ship from {base}/fulfilment/; everyone's news is at {base}/inbox/."
+    )
     print("\n".join(lines), flush=True)

@@ -51,7 +51,6 @@ def _enqueue_emails(message_ids: list[int]) -> None:
     inbox_email_send(message_ids)
 
 
-@transaction.atomic
 def notify(
     *,
     recipients: Iterable[User],
@@ -68,6 +67,26 @@ def notify(
     long product name never fails an order. Emails are queued only after the surrounding
     transaction commits, and a mail server that is down never fails this call.
     """
+    return notify_each(
+        recipients=[(user, link) for user in recipients],
+        kind=kind,
+        title=title,
+        body=body,
+        email=email,
+    )
+
+
+def notify_each(
+    *,
+    recipients: Iterable[tuple[User | int, str]],
+    kind: str,
+    title: str,
+    body: str,
+    email: bool = True,
+) -> list[InboxMessage]:
+    """``notify`` where each recipient has her own link (the buyer her order page, the seller
+    his): one write and one email job for all of them. A recipient may be given by id alone
+    (no query to load her): whether she has an address is then the email job's to check."""
     kind = kind.strip()
     if not _KIND.fullmatch(kind) or len(kind) > KIND_MAX:
         raise ValidationFailed(
@@ -77,25 +96,30 @@ def notify(
     if not title:
         raise ValidationFailed(_("A message needs a title."), field="title")
     body = _clip(str(body).strip(), BODY_MAX)
-    link = _checked_link(link)
 
-    distinct: dict[int, User] = {}
-    for user in recipients:
-        if user.pk is not None:
-            distinct.setdefault(user.pk, user)
+    distinct: dict[int, tuple[User | None, str]] = {}
+    for recipient, link in recipients:
+        user = recipient if isinstance(recipient, User) else None
+        pk = recipient.pk if isinstance(recipient, User) else recipient
+        if pk is not None:
+            distinct.setdefault(pk, (user, _checked_link(link)))
     if not distinct:
         return []
     now = timezone.now()
     messages = InboxMessage.objects.bulk_create(
         [
             InboxMessage(
-                recipient=user, kind=kind, title=title, body=body, link=link, created_at=now
+                recipient_id=pk, kind=kind, title=title, body=body, link=link, created_at=now
             )
-            for user in distinct.values()
+            for pk, (_user, link) in distinct.items()
         ]
     )
     if email:
-        to_email = [m.pk for m in messages if m.recipient.email and m.recipient.is_active]
+        to_email = [
+            m.pk
+            for m in messages
+            if (user := distinct[m.recipient_id][0]) is None or (user.email and user.is_active)
+        ]
         for start in range(0, len(to_email), EMAIL_BATCH):
             batch = to_email[start : start + EMAIL_BATCH]
             # robust: a queue that cannot be reached is logged, and the committed work stands.

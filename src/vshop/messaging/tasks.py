@@ -54,7 +54,7 @@ def inbox_email_send(message_ids: list[int], task: Task | None = None) -> int:
         .select_related("recipient")
         .order_by("pk")
     )
-    sent = 0
+    sent: list[int] = []
     try:
         with get_connection() as connection:
             for message in pending:
@@ -66,16 +66,16 @@ def inbox_email_send(message_ids: list[int], task: Task | None = None) -> int:
                 except smtplib.SMTPRecipientsRefused as exc:
                     logger.warning("Inbox email %s: recipient refused: %s", message.pk, exc)
                     continue
-                InboxMessage.objects.filter(pk=message.pk).update(emailed_at=timezone.now())
-                sent += 1
+                sent.append(message.pk)
     except (smtplib.SMTPException, OSError) as exc:
+        _mark_emailed(sent)  # a retry sends only the rest
         tries_left = task.retries if task is not None else 0
         if tries_left:
             logger.warning(
                 "Inbox email failed (%s: %s) after %d sent; retrying in %ds, %d tries left",
                 type(exc).__name__,
                 exc,
-                sent,
+                len(sent),
                 SEND_RETRY_DELAY,
                 tries_left,
             )
@@ -84,8 +84,17 @@ def inbox_email_send(message_ids: list[int], task: Task | None = None) -> int:
             "Inbox email given up (%s: %s): %d of %d messages not emailed (ids %s)",
             type(exc).__name__,
             exc,
-            len(pending) - sent,
+            len(pending) - len(sent),
             len(pending),
             [m.pk for m in pending],
         )
-    return sent
+        return len(sent)
+    _mark_emailed(sent)
+    return len(sent)
+
+
+def _mark_emailed(message_ids: list[int]) -> None:
+    """One write for the batch; if the worker dies before it, a retry may send one batch twice
+    (at-least-once, as email is), never a message not sent."""
+    if message_ids:
+        InboxMessage.objects.filter(pk__in=message_ids).update(emailed_at=timezone.now())

@@ -5,12 +5,13 @@ arbitration. Every handler is a thin call to a service or a selector scoped to t
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from vshop.api import OPTIONAL_AUTH, ErrorOut, Page, acting_user, buyer_of, require_operator
-from vshop.errors import NotFound
+from vshop.errors import NotFound, ValidationFailed
 from vshop.orders import after_sales, exports, selectors, services
 from vshop.orders.carts import cart_for_request
 from vshop.orders.models import (
@@ -173,7 +174,7 @@ def _cart_out(request: HttpRequest, cart: Cart | None) -> dict[str, Any]:
         return summary_out(CheckoutSummary(currency="CNY", groups=[]))
     lines = list(selectors.cart_lines(cart=cart))
     summary = summarise(
-        buyer=buyer_of(request), lines=[(x.listing, x.sku_id, x.quantity) for x in lines]
+        buyer=buyer_of(request), lines=[(x.listing_id, x.sku_id, x.quantity) for x in lines]
     )
     return summary_out(summary, {(x.listing_id, x.sku_id): x.pk for x in lines})
 
@@ -284,10 +285,15 @@ def checkout_preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]
     "until the checkout is paid or its pay-by time runs out. Prices and totals are the server's.",
 )
 def checkout_place(request: HttpRequest, payload: CheckoutIn) -> Status:
+    if payload.items is not None and payload.cart_line_ids is not None:
+        raise ValidationFailed(_("Send either cart_line_ids or items, not both."), field="items")
     checkout = services.checkout_place(
         buyer=acting_user(request),
         address_id=payload.address_id,
         cart_line_ids=payload.cart_line_ids,
+        items=[(x.listing_id, x.sku_id, x.quantity) for x in payload.items]
+        if payload.items is not None
+        else None,
         note=payload.note,
     )
     return Status(201, checkout_out(checkout))

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from vshop.catalog.models import ProductImage, Sku
+from vshop.errors import NotFound
 from vshop.orders.errors import ListingUnavailable, QuantityNotAllowed
 from vshop.orders.models import DeliveryRule
-from vshop.shops.models import Listing
-from vshop.shops.selectors import listing_offer_queryset
+from vshop.shops.models import Listing, ListingPrice
 from vshop.shops.strategy import Unavailable, strategy_for
 
 
@@ -43,7 +44,11 @@ class SummaryGroup:
     supplier_id: int | None
     fulfiller_name: str
     lines: list[SummaryLine] = field(default_factory=list)
-    delivery_fee: int = 0
+    delivery_rule: DeliveryRule | None = None
+
+    @property
+    def delivery_fee(self) -> int:
+        return self.delivery_rule.fee_for(self.items_total) if self.delivery_rule else 0
 
     @property
     def items_total(self) -> int:
@@ -96,23 +101,50 @@ class CheckoutSummary:
         return units
 
 
-def summarise(
-    *, buyer: object | None, lines: Sequence[tuple[Listing, int, int]]
-) -> CheckoutSummary:
-    """``lines`` are (listing, sku id, quantity); listings are reloaded here, fresh."""
-    ids = {listing.pk for listing, _sku, _n in lines}
-    listings = {x.pk: x for x in listing_offer_queryset(Listing.objects.filter(pk__in=ids))}
+def summarise(*, buyer: object | None, lines: Sequence[tuple[int, int, int]]) -> CheckoutSummary:
+    """``lines`` are (listing id, sku id, quantity). Loads, fresh, only what is being bought, in
+    two queries: the listings with their shop, product, supplier, the fulfiller's delivery rule
+    and the product's first photo; and the listings' prices of those SKUs with the SKUs and
+    their stock. Prices and availability come from the listing strategy, as everywhere else."""
+    ids = {listing_id for listing_id, _sku, _n in lines}
+    sku_ids = {sku_id for _listing, sku_id, _n in lines}
+    first_photo = (
+        ProductImage.objects.filter(product_id=OuterRef("product_id"))
+        .order_by("position", "pk")
+        .values("thumbnail")[:1]
+    )
+    listings = {
+        x.pk: x
+        for x in Listing.objects.filter(pk__in=ids)
+        .select_related(
+            "shop", "shop__delivery_rule", "product", "product__supplier__delivery_rule"
+        )
+        .annotate(first_photo=Subquery(first_photo))
+    }
+    if len(listings) != len(ids):
+        raise NotFound(_("This product is no longer on sale."), field="listing_id")
+    retail: dict[tuple[int, int], int] = {}
+    skus: dict[int, Sku] = {}
+    for row in ListingPrice.objects.filter(
+        listing_id__in=ids, sku_id__in=sku_ids, sku__is_active=True
+    ).select_related("sku", "sku__stock"):
+        retail[(row.listing_id, row.sku_id)] = row.retail_price
+        skus[row.sku_id] = row.sku
+    if missing := sku_ids - skus.keys():  # a SKU added after the listing: suggested price
+        skus.update(
+            (x.pk, x)
+            for x in Sku.objects.filter(pk__in=missing, is_active=True).select_related("stock")
+        )
     strategy = strategy_for(buyer=buyer)
-    offers = {pk: strategy.offer_for(x) for pk, x in listings.items()}
     groups: dict[tuple[int, int | None], SummaryGroup] = {}
     currency = "CNY"
-    for given, sku_id, quantity in lines:
-        listing = listings[given.pk]
-        offer = offers[given.pk]
-        currency = offer.currency
+    for listing_id, sku_id, quantity in lines:
+        listing = listings[listing_id]
         product = listing.product
-        sku = next((s for s in product.skus.all() if s.pk == sku_id), None)
-        sku_offer = next((s for s in offer.skus if s.sku_id == sku_id), None)
+        currency = product.currency
+        sku = skus.get(sku_id)
+        if sku is not None and sku.product_id != product.pk:
+            sku = None  # a SKU of another product is not for sale here
         key = (listing.shop_id, product.supplier_id)
         group = groups.get(key)
         if group is None:
@@ -122,29 +154,35 @@ def summarise(
                 shop_name=listing.shop.name,
                 supplier_id=product.supplier_id,
                 fulfiller_name=supplier.company_name if supplier else listing.shop.name,
+                delivery_rule=_delivery_rule(listing),
             )
-        images = list(product.images.all())
-        price = sku_offer.price if sku_offer else 0
+        price = (
+            strategy.price_for(listing, sku, retail.get((listing_id, sku_id), sku.suggested_price))
+            if sku is not None
+            else 0
+        )
+        stock = getattr(getattr(sku, "stock", None), "quantity", 0)
         line = SummaryLine(
             listing_id=listing.pk,
             sku_id=sku_id,
             title=product.title,
             sku_label=sku.label if sku else "",
             sku_code=sku.code if sku else "",
-            image=images[0].thumbnail.name if images else "",
+            image=getattr(listing, "first_photo", None) or "",
             unit_price=price,
             supply_price=sku.supply_price if sku else 0,
             quantity=quantity,
             line_total=price * quantity,
-            stock=sku_offer.stock if sku_offer else 0,
+            stock=stock,
             limit=sku.max_per_order if sku else 0,
         )
-        if sku is None or sku_offer is None:
+        reason = strategy.unavailable_reason(listing)
+        if sku is None:
             line.problem = ListingUnavailable.code
             line.problem_message = _("This variant is no longer on sale.")
-        elif offer.unavailable_reason and offer.unavailable_reason != Unavailable.SOLD_OUT:
+        elif reason:
             line.problem = ListingUnavailable.code
-            line.problem_message = offer.unavailable_message
+            line.problem_message = str(Unavailable.messages[reason])
         elif not 1 <= quantity <= line.limit:
             line.problem = QuantityNotAllowed.code
             line.problem_message = _("Choose a quantity between 1 and %(limit)s.") % {
@@ -156,18 +194,15 @@ def summarise(
                 _("Only %(n)s left.") % {"n": line.stock} if line.stock else _("Sold out")
             )
         group.lines.append(line)
-    _apply_delivery_fees(list(groups.values()))
     return CheckoutSummary(currency=currency, groups=list(groups.values()))
 
 
-def _apply_delivery_fees(groups: list[SummaryGroup]) -> None:
-    supplier_ids = {g.supplier_id for g in groups if g.supplier_id}
-    shop_ids = {g.shop_id for g in groups if not g.supplier_id}
-    rules = DeliveryRule.objects.filter(Q(supplier_id__in=supplier_ids) | Q(shop_id__in=shop_ids))
-    by_supplier = {r.supplier_id: r for r in rules if r.supplier_id}
-    by_shop = {r.shop_id: r for r in rules if r.shop_id}
-    for group in groups:
-        rule = (
-            by_supplier.get(group.supplier_id) if group.supplier_id else by_shop.get(group.shop_id)
-        )
-        group.delivery_fee = rule.fee_for(group.items_total) if rule else 0
+def _delivery_rule(listing: Listing) -> DeliveryRule | None:
+    """The fulfiller's rule, loaded with the listing: the supplier's, or the shop's for its own
+    goods (a reverse one-to-one that does not exist raises, hence the checks)."""
+    product = listing.product
+    owner: object = product.supplier if product.supplier_id else listing.shop
+    try:
+        return owner.delivery_rule  # type: ignore[attr-defined]
+    except DeliveryRule.DoesNotExist:
+        return None

@@ -81,9 +81,23 @@ class SummaryOut(Schema):
     groups: list[SummaryGroupOut]
 
 
+class CheckoutItemIn(InputSchema):
+    listing_id: Id
+    sku_id: Id
+    quantity: Quantity = 1
+
+
 class CheckoutIn(InputSchema):
     address_id: Id
-    cart_line_ids: list[Id] | None = Field(None, max_length=100)
+    cart_line_ids: list[Id] | None = Field(
+        None, max_length=100, description="Check out only these cart lines (default: the cart)"
+    )
+    items: list[CheckoutItemIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description='"Buy now": these items, without the cart (the cart is left as it is)',
+    )
     note: str = Field("", max_length=200)
 
 

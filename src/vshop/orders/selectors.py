@@ -37,9 +37,12 @@ def address_of(*, user: User, address_id: int, for_update: bool = False) -> Addr
 
 
 def listing_for_cart(*, listing_id: int) -> Listing:
-    from vshop.shops.selectors import listing_offer_queryset
-
-    listing = listing_offer_queryset(Listing.objects.filter(pk=listing_id)).first()
+    """A listing with what decides whether it can be bought (shop, product, supplier)."""
+    listing = (
+        Listing.objects.select_related("shop", "product", "product__supplier")
+        .filter(pk=listing_id)
+        .first()
+    )
     if listing is None:
         raise NotFound(field="listing_id")
     return listing

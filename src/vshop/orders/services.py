@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -190,16 +191,20 @@ def _check_quantity(quantity: int, limit: int) -> None:
 
 
 def _buyable(*, buyer: User | None, listing_id: int, sku_id: int) -> tuple[Listing, int]:
-    """The listing and the SKU's per-order limit, if this SKU of it can be bought now."""
-    listing = selectors.listing_for_cart(listing_id=listing_id)
+    """The listing and the SKU's per-order limit, if this SKU of it can be bought now (sold out
+    is fine in a cart: stock is checked, exactly, at checkout)."""
+    from vshop.catalog.models import Sku
     from vshop.shops.strategy import strategy_for
 
-    offer = strategy_for(buyer=buyer).offer_for(listing)
-    sku = next((s for s in listing.product.skus.all() if s.pk == sku_id), None)
-    if sku is None or not any(s.sku_id == sku_id for s in offer.skus):
+    listing = selectors.listing_for_cart(listing_id=listing_id)
+    sku = Sku.objects.filter(pk=sku_id, product_id=listing.product_id, is_active=True).first()
+    if sku is None:
         raise NotFound(_("This product has no such variant."), field="sku_id")
-    if offer.unavailable_reason and offer.unavailable_reason != "sold_out":
-        raise ListingUnavailable(offer.unavailable_message, field="listing_id")
+    reason = strategy_for(buyer=buyer).unavailable_reason(listing)
+    if reason:
+        from vshop.shops.strategy import Unavailable
+
+        raise ListingUnavailable(str(Unavailable.messages[reason]), field="listing_id")
     return listing, sku.max_per_order
 
 
@@ -268,7 +273,7 @@ def checkout_preview(
     lines = selectors.cart_lines_for_checkout(cart=cart, line_ids=cart_line_ids)
     if address_id is not None:
         selectors.address_of(user=buyer, address_id=address_id)
-    return summarise(buyer=buyer, lines=[(x.listing, x.sku_id, x.quantity) for x in lines])
+    return summarise(buyer=buyer, lines=[(x.listing_id, x.sku_id, x.quantity) for x in lines])
 
 
 def checkout_place(
@@ -276,20 +281,34 @@ def checkout_place(
     buyer: User,
     address_id: int,
     cart_line_ids: Sequence[int] | None = None,
+    items: Sequence[tuple[int, int, int]] | None = None,
     note: str = "",
 ) -> Checkout:
-    """Turn cart lines into one checkout: one order per shop and fulfiller, stock reserved.
+    """Turn cart lines (all, or the chosen ones), or ``items`` bought at once without the cart
+    ("buy now": listing id, SKU id, quantity), into one checkout: one order per shop and
+    fulfiller, stock reserved.
 
     Everything is one transaction; stock is taken last, by conditional updates in SKU order,
     so the rows stay locked for as short a time as possible and never in a conflicting order.
     """
     address = selectors.address_of(user=buyer, address_id=address_id)
     note = clean_text(note, field="note", max_length=200)
-    cart = cart_of_user(user=buyer)
-    lines = selectors.cart_lines_for_checkout(cart=cart, line_ids=cart_line_ids)
+    from_cart: list[int] = []
+    if items is not None:
+        wanted: dict[tuple[int, int], int] = {}
+        for listing_id, sku_id, quantity in items:
+            _check_quantity(quantity, settings.VSHOP_MAX_UNITS_PER_LINE)
+            wanted[(listing_id, sku_id)] = wanted.get((listing_id, sku_id), 0) + quantity
+        lines = [(listing_id, sku_id, n) for (listing_id, sku_id), n in wanted.items()]
+    else:
+        cart_lines = selectors.cart_lines_for_checkout(
+            cart=cart_of_user(user=buyer), line_ids=cart_line_ids
+        )
+        lines = [(x.listing_id, x.sku_id, x.quantity) for x in cart_lines]
+        from_cart = [x.pk for x in cart_lines]
     if not lines:
-        raise CartEmpty(field="cart_line_ids")
-    summary = summarise(buyer=buyer, lines=[(x.listing, x.sku_id, x.quantity) for x in lines])
+        raise CartEmpty(field="items" if items is not None else "cart_line_ids")
+    summary = summarise(buyer=buyer, lines=lines)
     summary.raise_problems()
     now = timezone.now()
     pay_by = now + timedelta(seconds=settings.VSHOP_UNPAID_TIMEOUT_SECONDS)
@@ -304,57 +323,62 @@ def checkout_place(
             created_at=now,
             pay_by=pay_by,
         )
-        order_lines: list[OrderLine] = []
-        events: list[OrderEvent] = []
-        for group in summary.groups:
-            order = Order.objects.create(
-                number=new_number("O"),
-                checkout=checkout,
-                buyer=buyer,
-                shop_id=group.shop_id,
-                supplier_id=group.supplier_id,
-                currency=summary.currency,
-                items_total=group.items_total,
-                delivery_fee=group.delivery_fee,
-                total=group.total,
-                ship_name=address.name,
-                ship_mobile=address.mobile,
-                ship_province=address.province,
-                ship_city=address.city,
-                ship_district=address.district,
-                ship_detail=address.detail,
-                note=note,
-                created_at=now,
-            )
-            events.append(
-                OrderEvent(
-                    order=order,
-                    from_status="",
-                    to_status=OrderStatus.PENDING_PAYMENT,
-                    actor=buyer,
-                    role=Role.BUYER,
+        orders = Order.objects.bulk_create(
+            [
+                Order(
+                    number=new_number("O"),
+                    checkout=checkout,
+                    buyer=buyer,
+                    shop_id=group.shop_id,
+                    supplier_id=group.supplier_id,
+                    currency=summary.currency,
+                    items_total=group.items_total,
+                    delivery_fee=group.delivery_fee,
+                    total=group.total,
+                    ship_name=address.name,
+                    ship_mobile=address.mobile,
+                    ship_province=address.province,
+                    ship_city=address.city,
+                    ship_district=address.district,
+                    ship_detail=address.detail,
+                    note=note,
                     created_at=now,
                 )
+                for group in summary.groups
+            ]
+        )
+        events = [
+            OrderEvent(
+                order=order,
+                from_status="",
+                to_status=OrderStatus.PENDING_PAYMENT,
+                actor=buyer,
+                role=Role.BUYER,
+                created_at=now,
             )
-            order_lines.extend(
-                OrderLine(
-                    order=order,
-                    listing_id=x.listing_id,
-                    sku_id=x.sku_id,
-                    title=x.title[:120],
-                    sku_label=x.sku_label[:120],
-                    sku_code=x.sku_code,
-                    image=x.image,
-                    unit_price=x.unit_price,
-                    supply_price=x.supply_price,
-                    quantity=x.quantity,
-                    line_total=x.line_total,
-                )
-                for x in group.lines
+            for order in orders
+        ]
+        order_lines = [
+            OrderLine(
+                order=order,
+                listing_id=x.listing_id,
+                sku_id=x.sku_id,
+                title=x.title[:120],
+                sku_label=x.sku_label[:120],
+                sku_code=x.sku_code,
+                image=x.image,
+                unit_price=x.unit_price,
+                supply_price=x.supply_price,
+                quantity=x.quantity,
+                line_total=x.line_total,
             )
+            for order, group in zip(orders, summary.groups, strict=True)
+            for x in group.lines
+        ]
         OrderLine.objects.bulk_create(order_lines)
         OrderEvent.objects.bulk_create(events)
-        CartLine.objects.filter(pk__in=[x.pk for x in lines]).delete()
+        if from_cart:
+            CartLine.objects.filter(pk__in=from_cart).delete()
         inventory.stock_reserve(units=summary.units())
         transaction.on_commit(lambda: _schedule_expiry(checkout.number, pay_by))
     return checkout
@@ -420,23 +444,42 @@ def checkout_cancel(
     return True
 
 
-@transaction.atomic
-def checkout_mark_paid(*, checkout_id: int, paid_at: object) -> bool:
-    """A payment of this checkout succeeded: its orders are paid and their stock sold.
+@transaction.atomic(savepoint=False)  # part of applying a payment notification
+def checkout_mark_paid(*, checkout_id: int, paid_at: object) -> dict[int, int] | None:
+    """A payment of this checkout succeeded: its orders are paid.
 
-    Returns False when the checkout was already paid or cancelled: the caller refunds that
+    Returns None when the checkout was already paid or cancelled: the caller refunds that
     payment. The conditional UPDATE decides between a payment and a timeout racing.
+    Otherwise returns the units to sell, which the caller moves from reserved to sold with
+    ``inventory.stock_sell`` as the last write of its transaction: a popular SKU's stock row is
+    then locked only for the moment before the commit, not for the rest of the work.
     """
     flipped = Checkout.objects.filter(pk=checkout_id, status=CheckoutStatus.PENDING_PAYMENT).update(
         status=CheckoutStatus.PAID, paid_at=paid_at
     )
     if not flipped:
-        return False
-    orders = list(Order.objects.filter(checkout_id=checkout_id).prefetch_related("lines"))
+        return None
+    orders = list(
+        Order.objects.filter(checkout_id=checkout_id)
+        .select_related("shop", "supplier")
+        .only(
+            "id",
+            "number",
+            "status",
+            "total",
+            "buyer_id",
+            "checkout_id",
+            "shop__name",
+            "shop__owner_id",
+            "supplier__owner_id",
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.only("order_id", "sku_id", "quantity"))
+        )
+    )
     for order in orders:
         order_transition(order=order, to=OrderStatus.PAID, role=Role.GATEWAY, paid_at=paid_at)
-    inventory.stock_sell(units=_units([x for o in orders for x in o.lines.all()]))
-    return True
+    return _units([x for o in orders for x in o.lines.all()])
 
 
 # --- after payment: cancel, ship, receive, complete ----------------------------------------

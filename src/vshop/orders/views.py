@@ -124,7 +124,7 @@ def _cart_context(request: HttpRequest, cart: Cart | None) -> dict[str, object]:
     """The cart priced now by the same code that checkout uses (``pricing.summarise``)."""
     lines = list(selectors.cart_lines(cart=cart)) if cart is not None else []
     summary = summarise(
-        buyer=_buyer(request), lines=[(x.listing, x.sku_id, x.quantity) for x in lines]
+        buyer=_buyer(request), lines=[(x.listing_id, x.sku_id, x.quantity) for x in lines]
     )
     by_key = {(x.listing_id, x.sku_id): x for x in lines}
     groups = [

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
 from vshop.errors import NotFound, ValidationFailed
+from vshop.inventory import services as inventory
 from vshop.orders import services as orders
 from vshop.orders.errors import RefundTooLarge
 from vshop.orders.models import Checkout, Order
@@ -82,8 +83,8 @@ def payment_start(
 
 
 def _checkout_description(checkout: Checkout) -> str:
-    shops = sorted({o.shop.name for o in checkout.orders.select_related("shop")})
-    return (f"VShop {checkout.number} · " + ", ".join(shops))[:120]
+    # What the buyer's bank or wallet statement shows.
+    return f"VShop {checkout.number}"
 
 
 def notification_receive(
@@ -97,46 +98,49 @@ def notification_receive(
 
 
 def notification_apply(*, notification: Notification) -> str:
-    """Apply a verified notification exactly once; returns what it did (for logs and tests)."""
+    """Apply a verified notification exactly once; returns what it did (for logs and tests).
+
+    The payment row is locked first, so two deliveries of one event queue up behind each other;
+    the event is recorded in the same transaction, and its UNIQUE key turns the second delivery
+    into a no-op (its transaction rolls back).
+    """
     n = notification
+    event_id = n.event_id[:100]
     try:
         with transaction.atomic():
-            record = PaymentNotification.objects.create(
-                gateway=n.gateway, event_id=n.event_id[:100], kind=n.kind
+            payment, outcome, units_sold = _apply(n)
+            PaymentNotification.objects.create(
+                gateway=n.gateway, event_id=event_id, kind=n.kind, payment=payment, outcome=outcome
             )
-            outcome = _apply(n, record)
-            record.outcome = outcome
-            record.save(update_fields=["outcome", "payment"])
+            if units_sold:
+                inventory.stock_sell(units=units_sold)  # last: see orders.checkout_mark_paid
     except IntegrityError:
-        if PaymentNotification.objects.filter(
-            gateway=n.gateway, event_id=n.event_id[:100]
-        ).exists():
+        if PaymentNotification.objects.filter(gateway=n.gateway, event_id=event_id).exists():
             return "duplicate"
         raise
     log.info("payment notification %s:%s %s → %s", n.gateway, n.event_id, n.kind, outcome)
     return outcome
 
 
-def _apply(n: Notification, record: PaymentNotification) -> str:
+def _apply(n: Notification) -> tuple[Payment | None, str, dict[int, int] | None]:
     payment = Payment.objects.select_for_update().filter(number=n.payment_number).first()
     if payment is None or payment.gateway != n.gateway:
-        return "unknown_payment"
-    record.payment = payment
+        return None, "unknown_payment", None
     if n.kind == NotificationKind.PAYMENT_SUCCEEDED:
-        return _payment_succeeded(payment, n)
+        return (payment, *_payment_succeeded(payment, n))
     if n.kind == NotificationKind.PAYMENT_FAILED:
         if payment.status == PaymentStatus.CREATED:
             Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED)
-            return "failed"
-        return "ignored"
+            return payment, "failed", None
+        return payment, "ignored", None
     if n.kind in (NotificationKind.REFUND_SUCCEEDED, NotificationKind.REFUND_FAILED):
-        return _refund_notified(payment, n)
-    return "ignored"
+        return payment, _refund_notified(payment, n), None
+    return payment, "ignored", None
 
 
-def _payment_succeeded(payment: Payment, n: Notification) -> str:
+def _payment_succeeded(payment: Payment, n: Notification) -> tuple[str, dict[int, int] | None]:
     if payment.status == PaymentStatus.SUCCEEDED:
-        return "already_paid"
+        return "already_paid", None
     if n.amount != payment.amount or n.currency.upper() != payment.currency.upper():
         log.error(
             "payment %s: notified %s %s, expected %s",
@@ -145,21 +149,24 @@ def _payment_succeeded(payment: Payment, n: Notification) -> str:
             n.currency,
             payment.amount,
         )
-        return "amount_mismatch"
+        return "amount_mismatch", None
     now = timezone.now()
+    units = orders.checkout_mark_paid(checkout_id=payment.checkout_id, paid_at=now)
     Payment.objects.filter(pk=payment.pk).update(
-        status=PaymentStatus.SUCCEEDED, provider_ref=n.provider_ref[:64], paid_at=now
+        status=PaymentStatus.SUCCEEDED,
+        provider_ref=n.provider_ref[:64],
+        paid_at=now,
+        settles_checkout=units is not None,
     )
     payment.status = PaymentStatus.SUCCEEDED
     payment.provider_ref = n.provider_ref[:64]
-    if orders.checkout_mark_paid(checkout_id=payment.checkout_id, paid_at=now):
-        Payment.objects.filter(pk=payment.pk).update(settles_checkout=True)
-        return "paid"
+    if units is not None:
+        return "paid", units
     # Cancelled (the time ran out) or paid by another payment: give this money back.
     _refund_create(
         payment=payment, order=None, amount=payment.amount, reason="checkout no longer payable"
     )
-    return "refunded"
+    return "refunded", None
 
 
 def _refund_notified(payment: Payment, n: Notification) -> str:

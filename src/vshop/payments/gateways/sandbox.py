@@ -66,14 +66,13 @@ class SandboxGateway(Gateway):
     label = "Sandbox (test money)"
 
     def create_payment(self, order: PaymentOrder) -> PaymentStart:
-        SandboxTransaction.objects.get_or_create(
+        # A payment number is new each time VShop asks (real providers refuse a repeat too).
+        SandboxTransaction.objects.create(
             payment_number=order.number,
-            defaults={
-                "amount": order.amount,
-                "currency": order.currency,
-                "description": order.description[:200],
-                "transaction_id": f"SBX{secrets.token_hex(10).upper()}",
-            },
+            amount=order.amount,
+            currency=order.currency,
+            description=order.description[:200],
+            transaction_id=f"SBX{secrets.token_hex(10).upper()}",
         )
         return PaymentStart(
             gateway=self.name, redirect_url=reverse("payments:sandbox_page", args=[order.number])
@@ -156,13 +155,13 @@ class SandboxGateway(Gateway):
 
 def sandbox_pay(*, payment_number: str, succeed: bool = True) -> SandboxTransaction:
     """The buyer confirms (or fails) on the sandbox page; the notification follows."""
-    with transaction.atomic():
-        txn = SandboxTransaction.objects.select_for_update().get(payment_number=payment_number)
-        if txn.status != "pending":
-            return txn  # paying twice on the provider's page charges once
-        txn.status = "paid" if succeed else "failed"
-        txn.paid_at = timezone.now() if succeed else None
-        txn.save(update_fields=["status", "paid_at"])
+    now = timezone.now()
+    # One conditional update: paying twice on the provider's page charges once.
+    changed = SandboxTransaction.objects.filter(
+        payment_number=payment_number, status="pending"
+    ).update(status="paid" if succeed else "failed", paid_at=now if succeed else None)
+    txn = SandboxTransaction.objects.get(payment_number=payment_number)
+    if changed:
         _send_later(
             {
                 "id": f"evt_{secrets.token_hex(8)}",
