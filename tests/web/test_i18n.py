@@ -11,22 +11,25 @@ import pytest
 
 LOCALE = Path(__file__).resolve().parents[2] / "src" / "vshop" / "locale"
 _ENTRY = re.compile(
-    r'^msgid (".*?"(?:\n".*?")*)\n(msgid_plural .*\n)?((?:msgstr(?:\[\d\])? ".*"(?:\n".*")*\n?)+)',
+    r'^(?:msgctxt (".*?")\n)?msgid (".*?"(?:\n".*?")*)\n(msgid_plural .*\n)?'
+    r'((?:msgstr(?:\[\d\])? ".*"(?:\n".*")*\n?)+)',
     re.M,
 )
 
 
-def _entries(language: str, *, plurals: bool = True) -> list[tuple[str, str]]:
+def _entries(language: str, *, plurals: bool = True) -> list[tuple[str | None, str, str]]:
+    """(context or None, msgid, msgstr) of each entry."""
     text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text()
     assert "#, fuzzy" not in text, f"{language}: fuzzy entries are not used by Django"
     result = []
-    for msgid, plural, msgstrs in _ENTRY.findall(text):
+    for msgctxt, msgid, plural, msgstrs in _ENTRY.findall(text):
         if plural and not plurals:
             continue
         ident = "".join(re.findall(r'"(.*)"', msgid))
         translated = "".join(re.findall(r'"(.*)"', msgstrs))
+        context = "".join(re.findall(r'"(.*)"', msgctxt)) if msgctxt else None
         if ident:
-            result.append((ident, translated))
+            result.append((context, ident, translated))
     return result
 
 
@@ -34,7 +37,7 @@ def _entries(language: str, *, plurals: bool = True) -> list[tuple[str, str]]:
 def test_every_message_is_translated(language):
     entries = _entries(language)
 
-    missing = [msgid for msgid, msgstr in entries if not msgstr]
+    missing = [msgid for _context, msgid, msgstr in entries if not msgstr]
 
     assert len(entries) > 300
     assert missing == []
@@ -47,9 +50,10 @@ def test_the_compiled_catalogue_matches_its_source(language):
 
     stale = [
         msgid
-        for msgid, msgstr in _entries(language, plurals=False)
+        for context, msgid, msgstr in _entries(language, plurals=False)
         # escaped entries are compared by msgfmt itself; the plain ones suffice here
-        if "\\" not in msgid + msgstr and compiled.gettext(msgid) != msgstr
+        if "\\" not in msgid + msgstr
+        and (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
     ]
 
     assert stale == [], (

@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -75,7 +76,7 @@ def supplier_apply(request: HttpRequest, payload: SupplierApplyIn) -> Status:
 def supplier_me(request: HttpRequest) -> Supplier:
     supplier = selectors.supplier_of_user(user=acting_user(request))
     if supplier is None:
-        raise NotFound("You have not applied as a supplier.")
+        raise NotFound(_("You have not applied as a supplier."))
     return supplier
 
 

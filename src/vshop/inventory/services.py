@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -55,17 +55,27 @@ def stock_add(*, sku: Sku, quantity: int) -> int:
 Units = dict[int, int]  # sku id → units
 
 
+_COLUMNS = {"quantity", "reserved", "sold"}
+
+
 def _move(units: Units, *, source: str, target: str, error: type[ValidationFailed]) -> None:
-    for sku_id in sorted(units):
-        n = units[sku_id]
-        if n <= 0:
-            raise ValidationFailed(_("Enter a number of units above 0."), field="quantity")
-        # No savepoint: a short batch fails the caller's whole transaction anyway.
-        updated = Stock.objects.filter(sku_id=sku_id, **{f"{source}__gte": n}).update(
-            **{source: F(source) - n, target: F(target) + n}
-        )
-        if not updated:
-            raise error(sku_id=sku_id)
+    assert source in _COLUMNS and target in _COLUMNS  # column names, never user input
+    table = Stock._meta.db_table
+    # One conditional UPDATE per SKU, written out: this runs on every checkout and payment, and
+    # the hand-written statement costs a fraction of a query built by the ORM each time.
+    sql = (
+        f'UPDATE "{table}" SET "{source}" = "{source}" - %s, "{target}" = "{target}" + %s '
+        f'WHERE "sku_id" = %s AND "{source}" >= %s'
+    )
+    with connection.cursor() as cursor:
+        for sku_id in sorted(units):
+            n = units[sku_id]
+            if n <= 0:
+                raise ValidationFailed(_("Enter a number of units above 0."), field="quantity")
+            # No savepoint: a short batch fails the caller's whole transaction anyway.
+            cursor.execute(sql, [n, n, sku_id, n])
+            if cursor.rowcount != 1:
+                raise error(sku_id=sku_id)
 
 
 class StockOutOfStep(ValidationFailed):

@@ -3,6 +3,7 @@ shops. Prices and availability come only from ``strategy_for``, through the sche
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -231,7 +232,7 @@ def listing_remove(request: HttpRequest, listing_id: int) -> Status:
 def listing_image_add(request: HttpRequest, listing_id: int, image: File[UploadedFile]) -> Status:
     listing = _my_listing(request, listing_id)
     if not listing.product.is_own_goods:
-        raise ValidationFailed("Photos of catalogue products come from their supplier.")
+        raise ValidationFailed(_("Photos of catalogue products come from their supplier."))
     added = catalog_services.product_image_add(
         product=listing.product, actor=acting_user(request), upload=image
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from vshop.accounts.models import User
 
@@ -25,4 +26,4 @@ def acting_user(request: HttpRequest) -> User:
     user = request.user
     if isinstance(user, User) and user.is_authenticated:
         return user
-    raise PermissionDenied("This page needs a logged-in account.")
+    raise PermissionDenied(_("This page needs a logged-in account."))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from alipay import AliPay
 from alipay.utils import AliPayConfig
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vshop.errors import ValidationFailed
 
@@ -144,13 +145,13 @@ class AlipayGateway(Gateway):
     @staticmethod
     def _refused(data: Mapping[str, Any]) -> GatewayUnavailable:
         code = str(data.get("sub_code") or data.get("code") or "unknown")[:64]
-        return GatewayUnavailable(f"Alipay refused the call ({code}).")
+        return GatewayUnavailable(_("Alipay refused the call (%(code)s).") % {"code": code})
 
     # -- paying ----------------------------------------------------------------------------
 
     def create_payment(self, order: PaymentOrder) -> PaymentStart:
         if order.currency.upper() != "CNY":
-            raise ValidationFailed("Alipay charges in CNY only.", field="currency")
+            raise ValidationFailed(_("Alipay charges in CNY only."), field="currency")
         try:
             query = self._sdk.api_alipay_trade_page_pay(
                 subject=order.description[:256] or order.number,
@@ -188,7 +189,7 @@ class AlipayGateway(Gateway):
 
     def refund(self, order: RefundOrder) -> RefundResult:
         if order.currency.upper() != "CNY":
-            raise ValidationFailed("Alipay refunds in CNY only.", field="currency")
+            raise ValidationFailed(_("Alipay refunds in CNY only."), field="currency")
         kwargs: dict[str, Any] = {
             "refund_amount": yuan(order.amount),
             "out_trade_no": order.payment_number,

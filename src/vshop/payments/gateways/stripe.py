@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import stripe as stripe_sdk
+from django.utils.translation import gettext as _
 
 from .base import (
     Gateway,
@@ -123,7 +124,7 @@ class StripeGateway(Gateway):
     def _refused(error: stripe_sdk.StripeError) -> GatewayUnavailable:
         # Stripe's messages can quote a (masked) key; pass on the stable code only.
         code = str(error.code or type(error).__name__)[:64]
-        return GatewayUnavailable(f"Stripe refused the call ({code}).")
+        return GatewayUnavailable(_("Stripe refused the call (%(code)s).") % {"code": code})
 
     # -- paying ----------------------------------------------------------------------------
 
@@ -189,7 +190,7 @@ class StripeGateway(Gateway):
         if not intent_id:
             intent = self._find_intent(order.payment_number)
             if intent is None:
-                raise GatewayUnavailable("Stripe has no payment under this number.")
+                raise GatewayUnavailable(_("Stripe has no payment under this number."))
             intent_id = str(intent["id"])
         metadata = {REFUND_METADATA_KEY: order.refund_number, METADATA_KEY: order.payment_number}
         if order.reason:

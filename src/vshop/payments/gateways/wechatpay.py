@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from django.utils.translation import gettext as _
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from vshop.errors import ValidationFailed
@@ -181,13 +182,13 @@ class WeChatPayGateway(Gateway):
     def _refused(data: Mapping[str, Any]) -> GatewayUnavailable:
         # WeChat Pay's error codes ("PARAM_ERROR", "ORDER_NOT_EXIST") are safe to pass on.
         code = str(data.get("code") or "unknown")[:64]
-        return GatewayUnavailable(f"WeChat Pay refused the call ({code}).")
+        return GatewayUnavailable(_("WeChat Pay refused the call (%(code)s).") % {"code": code})
 
     # -- paying ----------------------------------------------------------------------------
 
     def create_payment(self, order: PaymentOrder) -> PaymentStart:
         if order.currency.upper() != "CNY":
-            raise ValidationFailed("WeChat Pay charges in CNY only.", field="currency")
+            raise ValidationFailed(_("WeChat Pay charges in CNY only."), field="currency")
         if not order.notify_url:
             raise ValueError("WeChat Pay needs the notify_url of the payment.")
         kwargs: dict[str, Any] = {
@@ -227,7 +228,7 @@ class WeChatPayGateway(Gateway):
 
     def refund(self, order: RefundOrder) -> RefundResult:
         if order.currency.upper() != "CNY":
-            raise ValidationFailed("WeChat Pay refunds in CNY only.", field="currency")
+            raise ValidationFailed(_("WeChat Pay refunds in CNY only."), field="currency")
         kwargs: dict[str, Any] = {
             "out_refund_no": order.refund_number,
             "amount": {"refund": order.amount, "total": order.payment_amount, "currency": "CNY"},
