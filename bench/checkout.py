@@ -434,6 +434,7 @@ def main() -> int:
         "MEDIA_ROOT": str(data_dir / "media"),
         "DJANGO_SETTINGS_MODULE": "vshop.settings",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "VSHOP_SANDBOX_PAYMENTS": "1",  # off by default with DEBUG=False
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)

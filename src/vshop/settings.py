@@ -198,6 +198,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 1025))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # port 465
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VShop <noreply@vshop.example>")
 # Where the site is reached from outside: links in emails are made absolute with it.
@@ -255,8 +256,11 @@ VSHOP_MAX_UNITS_PER_LINE = int(os.environ.get("VSHOP_MAX_UNITS_PER_LINE", 99))
 VSHOP_UNPAID_TIMEOUT_SECONDS = int(os.environ.get("VSHOP_UNPAID_TIMEOUT_SECONDS", 15 * 60))
 VSHOP_AUTO_CONFIRM_DAYS = int(os.environ.get("VSHOP_AUTO_CONFIRM_DAYS", 10))
 VSHOP_AFTER_SALES_DAYS = int(os.environ.get("VSHOP_AFTER_SALES_DAYS", 7))
+# How long a buyer has to take a rejected after-sales request to the platform.
+VSHOP_DISPUTE_DAYS = int(os.environ.get("VSHOP_DISPUTE_DAYS", 3))
 # The sandbox gateway: on unless switched off; how late and how often twice it notifies.
-VSHOP_SANDBOX_PAYMENTS = env_bool("VSHOP_SANDBOX_PAYMENTS", True)
+# Off by default in production (DEBUG=False): nobody should pay there with test money.
+VSHOP_SANDBOX_PAYMENTS = env_bool("VSHOP_SANDBOX_PAYMENTS", DEBUG)
 VSHOP_SANDBOX_MAX_DELAY_SECONDS = float(os.environ.get("VSHOP_SANDBOX_MAX_DELAY_SECONDS", 3))
 VSHOP_SANDBOX_DUPLICATE_RATE = float(os.environ.get("VSHOP_SANDBOX_DUPLICATE_RATE", 0.2))
 # How long an Idempotency-Key is remembered.

@@ -29,11 +29,11 @@ class StockLevelFilter(admin.SimpleListFilter):
 
 @admin.register(Stock)
 class StockAdmin(ReadOnlyAdmin):
-    list_display = ["sku_code", "product", "quantity", "updated_at"]
+    list_display = ["sku_code", "product", "quantity", "reserved", "sold", "updated_at"]
     list_filter = [StockLevelFilter]
     search_fields = ["sku__code", "sku__product__title"]
     list_select_related = ["sku__product"]
-    fields = ("sku", "quantity", "updated_at")
+    fields = ("sku", "quantity", "reserved", "sold", "updated_at")
     readonly_fields = fields
 
     @admin.display(description=_("SKU code"), ordering="sku__code")

@@ -348,6 +348,35 @@ def after_sales_arbitrate(
     )
 
 
+def after_sales_close_undisputed(*, now: object | None = None) -> int:
+    """A rejected request the buyer did not take to the platform within
+    ``VSHOP_DISPUTE_DAYS`` closes, so that its order can complete."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.VSHOP_DISPUTE_DAYS)  # type: ignore[operator]
+    done = 0
+    for pk in AfterSalesRequest.objects.filter(
+        status=AfterSalesStatus.REJECTED, updated_at__lte=cutoff
+    ).values_list("pk", flat=True)[:1000]:
+        with transaction.atomic():
+            request = AfterSalesRequest.objects.select_for_update().get(pk=pk)
+            if request.status != AfterSalesStatus.REJECTED:
+                continue
+            _transition(
+                request,
+                AfterSalesStatus.CLOSED,
+                role=Role.SYSTEM,
+                actor=None,
+                reason="not taken to the platform in time",
+            )
+            done += 1
+    return done
+
+
 def _refund(
     request: AfterSalesRequest, *, role: str, actor: User | None, note: str
 ) -> AfterSalesRequest:

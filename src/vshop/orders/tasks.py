@@ -30,4 +30,7 @@ def orders_confirm_overdue() -> int:
 
 @db_periodic_task(crontab(minute="*/10"))
 def orders_complete_due() -> int:
+    from vshop.orders.after_sales import after_sales_close_undisputed
+
+    after_sales_close_undisputed()  # their orders may complete now
     return services.orders_complete_due()

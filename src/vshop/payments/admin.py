@@ -9,11 +9,15 @@ the provider's side, not VShop's, and are left out of the console.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from vshop.money import format_money
+from vshop.payments import services
 from vshop.payments.models import Payment, PaymentNotification, Refund
-from vshop.web.admin import ReadOnlyAdmin, ReadOnlyInline
+from vshop.web.admin import ReadOnlyAdmin, ReadOnlyInline, run_service
+from vshop.web.auth import acting_user
 
 
 class RefundInline(ReadOnlyInline):
@@ -88,6 +92,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "succeeded_at",
     ]
     list_filter = ["status"]
+    actions = ["send_again"]
     search_fields = ["number", "payment__number", "order__number", "provider_ref"]
     list_select_related = ["payment", "order"]
     date_hierarchy = "created_at"
@@ -109,6 +114,17 @@ class RefundAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, obj: Refund) -> str:
         return format_money(obj.amount)
+
+    @admin.action(description=_("Send the refund to its gateway again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
+        operator = acting_user(request)
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda refund: services.refund_retry(refund=refund, operator=operator),
+            done=_("Sent again"),
+        )
 
 
 @admin.register(PaymentNotification)

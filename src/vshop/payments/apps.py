@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "vshop.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from vshop.payments import checks  # noqa: F401  (registers the configuration check)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
-from vshop.errors import NotFound, ValidationFailed
+from vshop.errors import Conflict, NotFound, ValidationFailed
 from vshop.inventory import services as inventory
 from vshop.orders import services as orders
 from vshop.orders.errors import RefundTooLarge
@@ -240,6 +240,42 @@ def _submit_later(refund_id: int) -> None:
     from vshop.payments import tasks
 
     tasks.refund_submit(refund_id)
+
+
+def refund_retry(*, refund: Refund, operator: User) -> Refund:
+    """An operator sends a failed (or stuck) refund to its gateway again; the refund number is
+    the provider's idempotency key, so money cannot go back twice."""
+    from vshop.accounts.permissions import require_operator
+
+    require_operator(operator)
+    updated = Refund.objects.filter(
+        pk=refund.pk, status__in=[RefundStatus.FAILED, RefundStatus.PENDING]
+    ).update(status=RefundStatus.PENDING, last_error="")
+    if not updated:
+        raise Conflict(_("Only a pending or failed refund can be sent again."))
+    transaction.on_commit(lambda: _submit_later(refund.pk))
+    refund.refresh_from_db()
+    return refund
+
+
+def refunds_resubmit_stuck(*, now: object | None = None) -> int:
+    """Pending refunds that no worker finished within 10 minutes (its retries ran out, or it
+    died) are sent again; a provider still unreachable leaves them pending for the next sweep."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    sent = 0
+    stuck = Refund.objects.filter(
+        status=RefundStatus.PENDING,
+        created_at__lte=now - timedelta(minutes=10),  # type: ignore[operator]
+    ).values_list("pk", flat=True)[:500]
+    for refund_id in stuck:
+        try:
+            refund_submit(refund_id=refund_id)
+            sent += 1
+        except GatewayUnavailable:
+            continue
+    return sent
 
 
 def refund_submit(*, refund_id: int) -> str:

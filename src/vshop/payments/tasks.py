@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from vshop.errors import DomainError
 from vshop.payments import services
@@ -30,3 +31,8 @@ def refund_submit(refund_id: int) -> str:
     except DomainError:
         log.warning("refund %s: gateway not reachable, will retry", refund_id)
         raise
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def refunds_resubmit_stuck() -> int:
+    return services.refunds_resubmit_stuck()

@@ -12,6 +12,7 @@ Done as middleware, so it sees the final answer of any endpoint under ``/api/``.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -87,7 +88,7 @@ class IdempotencyMiddleware:
             return response
         record.status = response.status_code
         record.content_type = response.get("Content-Type", "application/json")
-        record.body = response.content
+        record.body = kept_body(response.content)
         record.save(update_fields=["status", "content_type", "body"])
         return response
 
@@ -126,6 +127,25 @@ class IdempotencyMiddleware:
         )
         response["Idempotent-Replayed"] = "true"
         return response
+
+
+# Answers that carry a payment secret (Stripe's client secret) are kept without it: secrets
+# never touch VShop's database. A replay of such an answer says so with an empty value.
+_SECRET_FIELDS = ("client_secret",)
+
+
+def kept_body(body: bytes) -> bytes:
+    if not any(f.encode() in body for f in _SECRET_FIELDS):
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return b""
+    if isinstance(data, dict):
+        for field in _SECRET_FIELDS:
+            if data.get(field):
+                data[field] = ""
+    return json.dumps(data).encode()
 
 
 def idempotency_prune() -> int:
