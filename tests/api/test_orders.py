@@ -277,6 +277,7 @@ BUYER_ENDPOINTS = [
 ]
 
 FULFILLER_ENDPOINTS = [
+    ("put", "/api/fulfilment/shops/{shop}/delivery-rule", {"flat_fee": 1, "free_over": None}),
     ("get", "/api/fulfilment/orders/{order}", None),
     ("post", "/api/fulfilment/orders/{order}/ship", {"carrier": "x", "tracking_number": "y"}),
     ("post", "/api/fulfilment/orders/{order}/cancel", {"reason": "x"}),
@@ -405,3 +406,66 @@ def test_buy_now_checks_out_items_without_touching_the_cart(goods, fan, supplier
     )
     assert unknown.status_code == 404
     assert Checkout.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/operator/disputes", None),
+        ("get", "/api/operator/orders/{order}", None),
+        (
+            "post",
+            "/api/operator/after-sales/{after_sales}/arbitrate",
+            {"refund": True, "note": "x"},
+        ),
+    ],
+)
+def test_only_operators_reach_the_operator_endpoints(
+    victim, method, path, body, fan, shop, supplier
+):
+    path = path.format(**victim)
+    before = _snapshot()
+    for user in (fan, shop.owner, supplier.owner, make_user()):
+        response = _call(client_for(user), method, path, body)
+        assert response.status_code == 403, (user, path, response.status_code)
+    assert _snapshot() == before
+
+
+def test_a_delivery_rule_is_set_only_for_ones_own_supplier_or_shop(fan, shop, other_shop, supplier):
+    from vshop.orders.models import DeliveryRule
+
+    assert (
+        client_for(fan)
+        .put(
+            "/api/fulfilment/delivery-rule",
+            json.dumps({"flat_fee": 500}),
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
+    response = client_for(supplier.owner).put(
+        "/api/fulfilment/delivery-rule",
+        json.dumps({"flat_fee": 500, "free_over": 9900}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json() == {"flat_fee": 500, "free_over": 9900}
+    assert (
+        client_for(other_shop.owner)
+        .put(
+            f"/api/fulfilment/shops/{shop.pk}/delivery-rule",
+            json.dumps({"flat_fee": 1}),
+            content_type="application/json",
+        )
+        .status_code
+        == 404
+    )
+    bad = client_for(shop.owner).put(
+        f"/api/fulfilment/shops/{shop.pk}/delivery-rule",
+        json.dumps({"flat_fee": -1}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert list(DeliveryRule.objects.values_list("supplier_id", "shop_id", "flat_fee")) == [
+        (supplier.pk, None, 500)
+    ]

@@ -181,3 +181,55 @@ def test_the_address_book_keeps_one_default(fan):
     assert first.is_default
     with pytest.raises(DomainError):
         make_address(fan, mobile="12345")
+
+
+def test_a_supplier_sets_a_purchase_limit_through_the_api(supplier, shop, fan, category):
+    from tests.api.conftest import client_for as api_client
+
+    response = api_client(supplier.owner).post(
+        "/api/supplier/products",
+        {
+            "title": "Limited edition",
+            "category_id": category.pk,
+            "skus": [
+                {
+                    "code": "LTD",
+                    "supply_price": 1000,
+                    "min_price": 1500,
+                    "max_price": 3000,
+                    "suggested_price": 1990,
+                    "stock": 50,
+                    "purchase_limit": 2,
+                }
+            ],
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["skus"][0]["purchase_limit"] == 2
+    from vshop.catalog import services as catalog
+    from vshop.catalog.models import Product
+
+    product = Product.objects.get(title="Limited edition")
+    catalog.product_publish(product=product, actor=supplier.owner)
+    listing = make_listing(shop, product)
+    with pytest.raises(DomainError) as exc:
+        add_to_cart(fan, listing, quantity=3)
+    assert exc.value.code == "quantity_not_allowed"
+    too_big = api_client(supplier.owner).post(
+        "/api/supplier/products",
+        {
+            "title": "Too much",
+            "category_id": category.pk,
+            "skus": [
+                {
+                    "code": "X",
+                    "supply_price": 1,
+                    "min_price": 1,
+                    "max_price": 1,
+                    "suggested_price": 1,
+                    "purchase_limit": 1000,
+                }
+            ],
+        },
+    )
+    assert too_big.status_code == 422

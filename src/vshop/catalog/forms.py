@@ -101,6 +101,13 @@ class SkuRowForm(forms.Form):
     weight_grams = forms.IntegerField(
         label=_("Weight (g)"), min_value=0, max_value=10**9, required=False
     )
+    purchase_limit = forms.IntegerField(
+        label=_("Most per order"),
+        min_value=0,
+        max_value=999,
+        required=False,
+        help_text=_("Empty or 0: up to the platform's limit."),
+    )
 
     def sku_input(self) -> SkuInput:
         data = self.cleaned_data
@@ -115,6 +122,7 @@ class SkuRowForm(forms.Form):
             suggested_price=data["suggested_price"],
             stock=data["stock"],
             weight_grams=data.get("weight_grams") or 0,
+            purchase_limit=data.get("purchase_limit") or 0,
             options=options,
         )
 

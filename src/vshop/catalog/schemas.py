@@ -93,6 +93,9 @@ class SkuIn(InputSchema):
     stock: int = Field(0, ge=0, le=MAX_MINOR, strict=True)
     weight_grams: int = Field(0, ge=0, le=1_000_000, strict=True)
     options: dict[str, str] = Field(default_factory=dict, description='{"colour": "red"}')
+    purchase_limit: int = Field(
+        0, ge=0, le=999, strict=True, description="most units per order; 0: the platform's limit"
+    )
 
 
 class ProductIn(InputSchema):
@@ -123,6 +126,7 @@ class SupplierSkuOut(Schema):
     suggested_price: int
     stock: int
     weight_grams: int
+    purchase_limit: int
 
     @staticmethod
     def resolve_stock(obj: Sku) -> int:

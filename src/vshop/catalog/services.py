@@ -61,6 +61,8 @@ class SkuInput:
     stock: int = 0
     weight_grams: int = 0
     options: dict[str, str] = field(default_factory=dict)
+    # Most units one buyer may take in one order; 0: the platform's limit.
+    purchase_limit: int = 0
 
 
 # --- suppliers --------------------------------------------------------------------------
@@ -193,6 +195,7 @@ def _check_sku_inputs(skus: Sequence[SkuInput]) -> None:
             "suggested_price",
             "stock",
             "weight_grams",
+            "purchase_limit",
         ):
             value = getattr(s, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 10**9:
@@ -200,6 +203,11 @@ def _check_sku_inputs(skus: Sequence[SkuInput]) -> None:
                     _("%(field)s must be a whole number of at least 0.") % {"field": name},
                     field="skus",
                 )
+        if s.purchase_limit > 999:  # the column is a small integer
+            raise ValidationFailed(
+                _("A purchase limit is at most 999 units (0 for no limit of its own)."),
+                field="skus",
+            )
         if (
             not (0 <= s.supply_price <= s.min_price <= s.suggested_price <= s.max_price)
             or s.min_price == 0
@@ -258,6 +266,7 @@ def _skus_create(product: Product, skus: Sequence[SkuInput]) -> list[Sku]:
             max_price=s.max_price,
             suggested_price=s.suggested_price,
             weight_grams=s.weight_grams,
+            purchase_limit=s.purchase_limit,
             position=position,
         )
         inventory.stock_set(sku=sku, quantity=s.stock)
@@ -338,6 +347,7 @@ def product_update(
             sku.max_price = s.max_price
             sku.suggested_price = s.suggested_price
             sku.weight_grams = s.weight_grams
+            sku.purchase_limit = s.purchase_limit
             sku.position = position
             sku.is_active = True
             sku.save()

@@ -107,6 +107,7 @@ def _sku_initial(product: Product) -> list[dict[str, object]]:
             "max_price": sku.max_price,
             "stock": getattr(getattr(sku, "stock", None), "quantity", 0),
             "weight_grams": sku.weight_grams,
+            "purchase_limit": sku.purchase_limit,
         }
         for sku in product.skus.all()
     ]

@@ -125,6 +125,9 @@ class OwnGoodsSkuIn(InputSchema):
     stock: int = Field(0, ge=0, le=MAX_MINOR, strict=True)
     weight_grams: int = Field(0, ge=0, le=1_000_000, strict=True)
     options: dict[str, str] = Field(default_factory=dict)
+    purchase_limit: int = Field(
+        0, ge=0, le=999, strict=True, description="most units per order; 0: the platform's limit"
+    )
 
 
 class OwnGoodsIn(InputSchema):

@@ -312,6 +312,7 @@ class OwnSkuInput:
     stock: int = 0
     weight_grams: int = 0
     options: dict[str, str] = field(default_factory=dict)
+    purchase_limit: int = 0  # most units per order; 0: the platform's limit
 
 
 OWN_GOODS_MAX_PRICE = 10**8  # ¥1,000,000: no supplier bound, only a sanity cap
@@ -350,6 +351,7 @@ def listing_create_own_goods(
                 stock=s.stock,
                 weight_grams=s.weight_grams,
                 options=s.options,
+                purchase_limit=s.purchase_limit,
             )
             for s in skus
         ],
