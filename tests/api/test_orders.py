@@ -277,7 +277,6 @@ BUYER_ENDPOINTS = [
 ]
 
 FULFILLER_ENDPOINTS = [
-    ("put", "/api/fulfilment/shops/{shop}/delivery-rule", {"flat_fee": 1, "free_over": None}),
     ("get", "/api/fulfilment/orders/{order}", None),
     ("post", "/api/fulfilment/orders/{order}/ship", {"carrier": "x", "tracking_number": "y"}),
     ("post", "/api/fulfilment/orders/{order}/cancel", {"reason": "x"}),
@@ -288,6 +287,7 @@ FULFILLER_ENDPOINTS = [
 
 SHOP_OWNER_ENDPOINTS = [
     ("get", "/api/shop-orders/{order}", None),
+    ("put", "/api/fulfilment/shops/{shop}/delivery-rule", {"flat_fee": 1, "free_over": None}),
 ]
 
 
