@@ -29,6 +29,7 @@ lint: install
 
 bench: install
 	$(VENV)/bin/python bench/storefront.py
+	$(VENV)/bin/python bench/checkout.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

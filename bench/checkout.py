@@ -255,6 +255,9 @@ def _worker(job: dict) -> dict:
     os.environ.update(job["env"])
     sys.path.insert(0, str(ROOT / "src"))
     _django()
+    from vshop.gunicorn_conf import post_worker_init
+
+    post_worker_init(None)  # as `vshop serve` prepares each web worker
     from django.db import connections
 
     from vshop.errors import DomainError

@@ -70,6 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "-" if args.access_log else "/dev/null",
         "--graceful-timeout",
         "5",
+        "--config",
+        "python:vshop.gunicorn_conf",
     ]
     procs.append(subprocess.Popen(web, env=env))
     if not args.no_worker:
