@@ -43,6 +43,8 @@ import threading
 import time
 from pathlib import Path
 
+from _common import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 # A one-box install talks to PostgreSQL over its Unix socket (Debian's default); TCP otherwise.
 SOCKET_DIR = "/var/run/postgresql"
@@ -56,17 +58,6 @@ HOT_UNITS = 1000
 STOCK_PER_SKU = 1_000_000
 BUYERS = 200
 HOT_BUYERS = 64
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _django() -> None:
@@ -427,7 +418,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    _ensure_database(db_url)
+    ensure_database(db_url)
     data_dir = Path(os.environ.get("VSHOP_DATA_DIR") or tempfile.mkdtemp(prefix="vshop-bench-"))
     env = {
         "DATABASE_URL": db_url,

@@ -27,20 +27,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/vshop_bench"
 LISTINGS = 1000
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _free_port() -> int:
@@ -195,7 +186,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    _ensure_database(db_url)
+    ensure_database(db_url)
     data_dir = Path(os.environ.get("VSHOP_DATA_DIR") or tempfile.mkdtemp(prefix="vshop-bench-"))
     env = dict(
         os.environ,

@@ -1,0 +1,16 @@
+"""What the benchmarks share. Each benchmark still runs alone (``python bench/<name>.py``): the
+script's folder is on ``sys.path``, so ``import _common`` finds this file."""
+
+from __future__ import annotations
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it does not exist yet."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
