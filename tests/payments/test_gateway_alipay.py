@@ -4,24 +4,32 @@ sign_type) and API calls answered by a local gateway that signs its answers as A
 
 from __future__ import annotations
 
-import base64
 import json
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.payments.providers import (
+    LocalProvider,
+    Responder,
+    Seen,
+    new_key,
+    private_pem,
+    public_pem,
+    rsa_sign,
+    rsa_valid,
+    serving,
+    unreachable_url,
+)
 from vshop.errors import ValidationFailed
 from vshop.payments.gateways import config
 from vshop.payments.gateways.alipay import SANDBOX_GATEWAY, AlipayGateway, fen, yuan
@@ -44,52 +52,19 @@ class Keys:
     alipay: rsa.RSAPrivateKey  # Alipay's: signs notifications and answers
     stranger: rsa.RSAPrivateKey
 
-    @staticmethod
-    def private_pem(key: rsa.RSAPrivateKey) -> str:
-        return key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,  # "BEGIN RSA PRIVATE KEY"
-            serialization.NoEncryption(),
-        ).decode()
-
-    @staticmethod
-    def public_pem(key: rsa.RSAPrivateKey) -> str:
-        return (
-            key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
-
-    @staticmethod
-    def bare(pem: str) -> str:
-        """Alipay's key tool hands keys out as one line of base64, without PEM armour."""
-        return "".join(line for line in pem.splitlines() if not line.startswith("-----"))
-
 
 @pytest.fixture(scope="session")
 def keys() -> Keys:
-    def make() -> rsa.RSAPrivateKey:
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-    return Keys(app=make(), alipay=make(), stranger=make())
+    return Keys(app=new_key(), alipay=new_key(), stranger=new_key())
 
 
-def rsa2(key: rsa.RSAPrivateKey, message: str) -> str:
-    return base64.b64encode(
-        key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    ).decode()
+def app_private_pem(keys: Keys) -> str:
+    return private_pem(keys.app, serialization.PrivateFormat.TraditionalOpenSSL)  # "RSA PRIVATE"
 
 
-def rsa2_valid(key: rsa.RSAPrivateKey, message: str, signature: str) -> bool:
-    try:
-        key.public_key().verify(
-            base64.b64decode(signature), message.encode(), padding.PKCS1v15(), hashes.SHA256()
-        )
-    except Exception:
-        return False
-    return True
+def bare(pem: str) -> str:
+    """Alipay's key tool hands keys out as one line of base64, without PEM armour."""
+    return "".join(line for line in pem.splitlines() if not line.startswith("-----"))
 
 
 def unsigned_string(params: dict[str, str]) -> str:
@@ -99,66 +74,44 @@ def unsigned_string(params: dict[str, str]) -> str:
 # -- a local Alipay gateway ----------------------------------------------------------------
 
 
-@dataclass
-class Seen:
-    method: str
-    url: str
-    params: dict[str, str]
+class LocalAlipay(LocalProvider):
+    """Alipay's gateway: every call a GET of ``/gateway.do`` with the request in its query."""
 
-    def biz(self) -> dict[str, Any]:
-        return json.loads(self.params["biz_content"])
+    methods = ("GET",)
+    base_path = "/gateway.do"
+    unset = (500, "")
 
-
-class LocalAlipay(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.seen: list[Seen] = []
-        self.respond: Callable[[Seen], tuple[int, str]] = lambda seen: (500, "")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/gateway.do"
+    def answer(self, status: int, data: Any) -> tuple[int, dict[str, str], bytes]:
+        return status, {"Content-Type": "text/html;charset=utf-8"}, data.encode()  # as Alipay
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: LocalAlipay
-
-    def do_GET(self) -> None:
-        seen = Seen("GET", self.path, dict(parse_qsl(urlsplit(self.path).query)))
-        self.server.seen.append(seen)
-        status, text = self.server.respond(seen)
-        payload = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html;charset=utf-8")  # as Alipay answers
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def biz_content(seen: Seen) -> dict[str, Any]:
+    return json.loads(seen.query["biz_content"])
 
 
 def signed_answer(key: rsa.RSAPrivateKey, seen: Seen, response: dict[str, Any]) -> str:
     """Alipay's synchronous answer: the signature covers the response object's exact text."""
-    response_type = seen.params["method"].replace(".", "_") + "_response"
+    response_type = seen.query["method"].replace(".", "_") + "_response"
     inner = json.dumps(response, ensure_ascii=False, separators=(",", ":"))
-    return f'{{"{response_type}":{inner},"sign":"{rsa2(key, inner)}"}}'
+    return f'{{"{response_type}":{inner},"sign":"{rsa_sign(key, inner)}"}}'
+
+
+def answers(key: rsa.RSAPrivateKey, response: dict[str, Any]) -> Responder:
+    """A responder: HTTP 200 with ``response`` signed by ``key`` as Alipay answers."""
+    return lambda seen: (200, signed_answer(key, seen, response))
 
 
 @pytest.fixture
 def server() -> Iterator[LocalAlipay]:
-    srv = LocalAlipay()
-    threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(LocalAlipay()) as srv:
+        yield srv
 
 
 def make_gateway(keys: Keys, gateway_url: str = "http://127.0.0.1:9/gateway.do", **overrides: Any):
     options: dict[str, Any] = {
         "app_id": APP_ID,
-        "app_private_key": Keys.private_pem(keys.app),
-        "alipay_public_key": Keys.public_pem(keys.alipay),
+        "app_private_key": app_private_pem(keys),
+        "alipay_public_key": public_pem(keys.alipay),
         "gateway_url": gateway_url,
         "timeout": 3.0,
     }
@@ -174,7 +127,7 @@ def gateway(keys: Keys, server: LocalAlipay) -> AlipayGateway:
 def request_is_signed_by_app(keys: Keys, params: dict[str, str]) -> bool:
     # Requests sign every field but sign (sign_type included; notifications leave it out).
     message = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign")
-    return rsa2_valid(keys.app, message, params["sign"])
+    return rsa_valid(keys.app, message, params["sign"])
 
 
 # -- notifications in Alipay's wire format -------------------------------------------------
@@ -216,7 +169,7 @@ def notification_params(**changes: str) -> dict[str, str]:
 
 
 def signed_body(key: rsa.RSAPrivateKey, params: dict[str, str]) -> bytes:
-    signed = dict(params, sign=rsa2(key, unsigned_string(params)))
+    signed = dict(params, sign=rsa_sign(key, unsigned_string(params)))
     return urlencode(signed).encode()
 
 
@@ -390,7 +343,7 @@ def test_create_payment_is_a_signed_page_pay_url(keys, gateway, server):
     assert biz["out_trade_no"] == "P2024060800001"
     assert biz["product_code"] == "FAST_INSTANT_TRADE_PAY"
     assert request_is_signed_by_app(keys, params)
-    assert Keys.bare(Keys.private_pem(keys.app))[40:80] not in start.redirect_url
+    assert bare(app_private_pem(keys))[40:80] not in start.redirect_url
     assert server.seen == []  # the buyer's browser carries it, VShop sends nothing
 
 
@@ -400,23 +353,19 @@ def test_create_payment_refuses_other_currencies(gateway):
 
 
 def test_query_payment_reads_the_signed_answer(keys, gateway, server):
-    server.respond = lambda seen: (
-        200,
-        signed_answer(
-            keys.alipay,
-            seen,
-            {
-                "code": "10000",
-                "msg": "Success",
-                "buyer_logon_id": "tea***@example.com",
-                "buyer_pay_amount": "12.34",
-                "out_trade_no": "P2024060800001",
-                "send_pay_date": "2024-06-08 10:34:56",
-                "total_amount": "12.34",
-                "trade_no": "2024060822001446880501234567",
-                "trade_status": "TRADE_SUCCESS",
-            },
-        ),
+    server.respond = answers(
+        keys.alipay,
+        {
+            "code": "10000",
+            "msg": "Success",
+            "buyer_logon_id": "tea***@example.com",
+            "buyer_pay_amount": "12.34",
+            "out_trade_no": "P2024060800001",
+            "send_pay_date": "2024-06-08 10:34:56",
+            "total_amount": "12.34",
+            "trade_no": "2024060822001446880501234567",
+            "trade_status": "TRADE_SUCCESS",
+        },
     )
 
     status = gateway.query_payment("P2024060800001")
@@ -426,27 +375,21 @@ def test_query_payment_reads_the_signed_answer(keys, gateway, server):
     assert status.provider_ref == "2024060822001446880501234567"
     assert status.paid_at == datetime(2024, 6, 8, 10, 34, 56, tzinfo=BEIJING)
     [seen] = server.seen
-    assert seen.params["method"] == "alipay.trade.query"
-    assert seen.biz() == {"out_trade_no": "P2024060800001"}
-    assert request_is_signed_by_app(keys, seen.params)
-    assert (
-        "PRIVATE" not in seen.url and Keys.bare(Keys.private_pem(keys.app))[40:80] not in seen.url
-    )
+    assert seen.query["method"] == "alipay.trade.query"
+    assert biz_content(seen) == {"out_trade_no": "P2024060800001"}
+    assert request_is_signed_by_app(keys, seen.query)
+    assert "PRIVATE" not in seen.target and bare(app_private_pem(keys))[40:80] not in seen.target
 
 
 def test_query_of_a_trade_alipay_does_not_know_yet_is_pending(keys, gateway, server):
-    server.respond = lambda seen: (
-        200,
-        signed_answer(
-            keys.alipay,
-            seen,
-            {
-                "code": "40004",
-                "msg": "Business Failed",
-                "sub_code": "ACQ.TRADE_NOT_EXIST",
-                "sub_msg": "交易不存在",
-            },
-        ),
+    server.respond = answers(
+        keys.alipay,
+        {
+            "code": "40004",
+            "msg": "Business Failed",
+            "sub_code": "ACQ.TRADE_NOT_EXIST",
+            "sub_msg": "交易不存在",
+        },
     )
     assert gateway.query_payment("P1").state == PaymentState.PENDING
 
@@ -484,10 +427,7 @@ def test_query_failures_are_unavailable(keys, gateway, server, answer):
 
 
 def test_unreachable_gateway_is_unavailable(keys):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    gateway = make_gateway(keys, f"http://127.0.0.1:{port}/gateway.do")
+    gateway = make_gateway(keys, unreachable_url("/gateway.do"))
     started = time.monotonic()
     with pytest.raises(GatewayUnavailable):
         gateway.query_payment("P1")
@@ -506,22 +446,18 @@ REFUND = RefundOrder(
 
 
 def test_refund_is_answered_at_once(keys, gateway, server):
-    server.respond = lambda seen: (
-        200,
-        signed_answer(
-            keys.alipay,
-            seen,
-            {
-                "code": "10000",
-                "msg": "Success",
-                "buyer_logon_id": "tea***@example.com",
-                "fund_change": "Y",
-                "gmt_refund_pay": "2024-06-09 10:00:00",
-                "out_trade_no": "P2024060800001",
-                "refund_fee": "5.00",
-                "trade_no": "2024060822001446880501234567",
-            },
-        ),
+    server.respond = answers(
+        keys.alipay,
+        {
+            "code": "10000",
+            "msg": "Success",
+            "buyer_logon_id": "tea***@example.com",
+            "fund_change": "Y",
+            "gmt_refund_pay": "2024-06-09 10:00:00",
+            "out_trade_no": "P2024060800001",
+            "refund_fee": "5.00",
+            "trade_no": "2024060822001446880501234567",
+        },
     )
 
     result = gateway.refund(REFUND)
@@ -530,28 +466,24 @@ def test_refund_is_answered_at_once(keys, gateway, server):
     assert result.state == "succeeded"
     assert result.provider_ref == "2024060822001446880501234567"
     [seen] = server.seen
-    assert seen.params["method"] == "alipay.trade.refund"
-    biz = seen.biz()
+    assert seen.query["method"] == "alipay.trade.refund"
+    biz = biz_content(seen)
     assert biz["refund_amount"] == "5.00"
     assert biz["out_request_no"] == "R2024060900001"  # Alipay's idempotency key
     assert biz["out_trade_no"] == "P2024060800001"
     assert biz["trade_no"] == "2024060822001446880501234567"
-    assert request_is_signed_by_app(keys, seen.params)
+    assert request_is_signed_by_app(keys, seen.query)
 
 
 def test_refused_refund_is_unavailable(keys, gateway, server):
-    server.respond = lambda seen: (
-        200,
-        signed_answer(
-            keys.alipay,
-            seen,
-            {
-                "code": "40004",
-                "msg": "Business Failed",
-                "sub_code": "ACQ.SELLER_BALANCE_NOT_ENOUGH",
-                "sub_msg": "卖家余额不足",
-            },
-        ),
+    server.respond = answers(
+        keys.alipay,
+        {
+            "code": "40004",
+            "msg": "Business Failed",
+            "sub_code": "ACQ.SELLER_BALANCE_NOT_ENOUGH",
+            "sub_msg": "卖家余额不足",
+        },
     )
     with pytest.raises(GatewayUnavailable) as caught:
         gateway.refund(REFUND)
@@ -571,8 +503,8 @@ def test_repr_and_key_errors_name_no_secret(keys):
 
 def test_config_reads_the_environment(keys, tmp_path):
     # Bare base64, as Alipay's key tool writes them.
-    (tmp_path / "app_private_key.txt").write_text(Keys.bare(Keys.private_pem(keys.app)))
-    (tmp_path / "alipay_public_key.txt").write_text(Keys.bare(Keys.public_pem(keys.alipay)))
+    (tmp_path / "app_private_key.txt").write_text(bare(app_private_pem(keys)))
+    (tmp_path / "alipay_public_key.txt").write_text(bare(public_pem(keys.alipay)))
     env = {
         "ALIPAY_APP_ID": APP_ID,
         "ALIPAY_APP_PRIVATE_KEY_FILE": str(tmp_path / "app_private_key.txt"),

@@ -8,19 +8,15 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import stripe
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.payments.providers import LocalProvider, Seen, serving, unreachable_url
 from vshop.payments.gateways import config
 from vshop.payments.gateways.base import (
     GatewayUnavailable,
@@ -40,65 +36,20 @@ CLIENT_SECRET = "pi_3VShop0001_secret_k4YzB1c0ntr0l"
 # -- a local Stripe API --------------------------------------------------------------------
 
 
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    form: dict[str, str]
+class LocalStripe(LocalProvider):
+    """Stripe's API: form-encoded requests, JSON answers."""
 
+    unset = (500, {"error": {"type": "api_error", "message": "unset"}})
 
-class LocalStripe(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.seen: list[Seen] = []
-        self.respond: Callable[[Seen], tuple[int, dict[str, Any]]] = lambda seen: (
-            500,
-            {"error": {"type": "api_error", "message": "unset"}},
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: LocalStripe
-
-    def _answer(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        url = urlsplit(self.path)
-        seen = Seen(
-            self.command,
-            url.path,
-            dict(parse_qsl(url.query)),
-            dict(self.headers.items()),
-            dict(parse_qsl(raw)),
-        )
-        self.server.seen.append(seen)
-        status, data = self.server.respond(seen)
-        payload = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Request-Id", "req_local")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    def answer(self, status: int, data: Any) -> tuple[int, dict[str, str], bytes]:
+        status, headers, payload = super().answer(status, data)
+        return status, {**headers, "Request-Id": "req_local"}, payload
 
 
 @pytest.fixture
 def server() -> Iterator[LocalStripe]:
-    srv = LocalStripe()
-    threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(LocalStripe()) as srv:
+        yield srv
 
 
 def make_gateway(api_base: str = "http://127.0.0.1:9", **overrides: Any) -> StripeGateway:
@@ -379,10 +330,7 @@ def test_error_answers_are_unavailable_and_name_no_secret(gateway, server, statu
 
 
 def test_unreachable_api_is_unavailable():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    gateway = make_gateway(f"http://127.0.0.1:{port}")
+    gateway = make_gateway(unreachable_url())
     started = time.monotonic()
     with pytest.raises(GatewayUnavailable):
         gateway.query_payment("P1")

@@ -7,20 +7,28 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.payments.providers import (
+    LocalProvider,
+    Seen,
+    new_key,
+    private_pem,
+    public_pem,
+    rsa_sign,
+    rsa_valid,
+    serving,
+    unreachable_url,
+)
 from vshop.payments.gateways import config
 from vshop.payments.gateways.base import (
     GatewayUnavailable,
@@ -48,105 +56,38 @@ class Keys:
     platform: rsa.RSAPrivateKey  # WeChat Pay's: signs notifications and answers
     stranger: rsa.RSAPrivateKey  # anyone else
 
-    @staticmethod
-    def private_pem(key: rsa.RSAPrivateKey) -> str:
-        return key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-
-    @staticmethod
-    def public_pem(key: rsa.RSAPrivateKey) -> str:
-        return (
-            key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
-
 
 @pytest.fixture(scope="session")
 def keys() -> Keys:
-    def make() -> rsa.RSAPrivateKey:
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-    return Keys(merchant=make(), platform=make(), stranger=make())
-
-
-def rsa_sign(key: rsa.RSAPrivateKey, message: str) -> str:
-    signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode()
+    return Keys(merchant=new_key(), platform=new_key(), stranger=new_key())
 
 
 # -- a local WeChat Pay ----------------------------------------------------------------------
 
 
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-Responder = Callable[[Seen], tuple[int, dict[str, Any]]]
-
-
-class LocalWeChatPay(ThreadingHTTPServer):
+class LocalWeChatPay(LocalProvider):
     """Answers with JSON signed by ``sign_key`` like WeChat Pay's API (headers Wechatpay-*)."""
 
+    unset = (500, {"code": "SYSTEM_ERROR"})
+
     def __init__(self, sign_key: rsa.RSAPrivateKey) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__()
         self.sign_key = sign_key
-        self.seen: list[Seen] = []
-        self.respond: Responder = lambda seen: (500, {"code": "SYSTEM_ERROR"})
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: LocalWeChatPay
-
-    def _answer(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        seen = Seen(self.command, self.path, dict(self.headers.items()), body)
-        self.server.seen.append(seen)
-        status, data = self.server.respond(seen)
+    def answer(self, status: int, data: Any) -> tuple[int, dict[str, str], bytes]:
         payload = json.dumps(data).encode()
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-        signature = rsa_sign(self.server.sign_key, f"{timestamp}\n{nonce}\n{payload.decode()}\n")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Wechatpay-Timestamp", timestamp)
-        self.send_header("Wechatpay-Nonce", nonce)
-        self.send_header("Wechatpay-Signature", signature)
-        self.send_header("Wechatpay-Serial", PUB_KEY_ID)
-        self.send_header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        # The same Wechatpay-* headers as a notification's, over the answer's body.
+        headers = {
+            **signed_headers(payload, self.sign_key),
+            "Content-Type": "application/json; charset=utf-8",
+        }
+        return status, headers, payload
 
 
 @pytest.fixture
 def server(keys: Keys) -> Iterator[LocalWeChatPay]:
-    srv = LocalWeChatPay(keys.platform)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(LocalWeChatPay(keys.platform)) as srv:
+        yield srv
 
 
 def make_gateway(keys: Keys, api_base: str = "http://127.0.0.1:9", **overrides: Any):
@@ -154,9 +95,9 @@ def make_gateway(keys: Keys, api_base: str = "http://127.0.0.1:9", **overrides: 
         "mchid": MCHID,
         "appid": APPID,
         "cert_serial_no": MERCHANT_SERIAL,
-        "private_key": Keys.private_pem(keys.merchant),
+        "private_key": private_pem(keys.merchant),
         "apiv3_key": APIV3_KEY,
-        "public_key": Keys.public_pem(keys.platform),
+        "public_key": public_pem(keys.platform),
         "public_key_id": PUB_KEY_ID,
         "api_base": api_base,
         "timeout": 3.0,
@@ -441,18 +382,16 @@ def verify_authorization(keys: Keys, seen: Seen) -> None:
     fields = dict(part.split("=", 1) for part in params.split(","))
     fields = {k: v.strip('"') for k, v in fields.items()}
     assert fields["mchid"] == MCHID and fields["serial_no"] == MERCHANT_SERIAL
-    message = f"{seen.method}\n{seen.path}\n{fields['timestamp']}\n{fields['nonce_str']}\n"
+    message = f"{seen.method}\n{seen.target}\n{fields['timestamp']}\n{fields['nonce_str']}\n"
     message += seen.body.decode() + "\n"
-    keys.merchant.public_key().verify(
-        base64.b64decode(fields["signature"]), message.encode(), padding.PKCS1v15(), hashes.SHA256()
-    )
+    assert rsa_valid(keys.merchant, message, fields["signature"])
 
 
 def assert_no_secret(keys: Keys, seen: Seen) -> None:
-    everything = seen.path + seen.body.decode() + json.dumps(seen.headers)
+    everything = seen.target + seen.body.decode() + json.dumps(seen.headers)
     assert APIV3_KEY not in everything
     assert "PRIVATE KEY" not in everything
-    private = Keys.private_pem(keys.merchant).splitlines()[5]
+    private = private_pem(keys.merchant).splitlines()[5]
     assert private not in everything
 
 
@@ -502,10 +441,7 @@ def test_error_answer_is_unavailable_and_names_no_secret(keys, gateway, server):
 
 
 def test_unreachable_provider_is_unavailable(keys):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    gateway = make_gateway(keys, f"http://127.0.0.1:{port}")
+    gateway = make_gateway(keys, unreachable_url())
     started = time.monotonic()
     with pytest.raises(GatewayUnavailable):
         gateway.query_payment("P2024060800001")
@@ -546,7 +482,7 @@ def test_query_payment_reads_the_trade(keys, gateway, server):
     assert status.paid_at is not None
     [seen] = server.seen
     assert seen.method == "GET"
-    assert seen.path == f"/v3/pay/transactions/out-trade-no/P2024060800001?mchid={MCHID}"
+    assert seen.target == f"/v3/pay/transactions/out-trade-no/P2024060800001?mchid={MCHID}"
     verify_authorization(keys, seen)
     assert_no_secret(keys, seen)
 
@@ -628,8 +564,8 @@ def test_repr_and_errors_name_no_secret(keys):
 
 
 def test_config_reads_the_environment(keys, tmp_path):
-    (tmp_path / "apiclient_key.pem").write_text(Keys.private_pem(keys.merchant))
-    (tmp_path / "pub_key.pem").write_text(Keys.public_pem(keys.platform))
+    (tmp_path / "apiclient_key.pem").write_text(private_pem(keys.merchant))
+    (tmp_path / "pub_key.pem").write_text(public_pem(keys.platform))
     env = {
         "WECHATPAY_MCHID": MCHID,
         "WECHATPAY_APPID": APPID,

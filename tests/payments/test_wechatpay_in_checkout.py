@@ -30,6 +30,13 @@ pytestmark = pytest.mark.django_db
 NOTIFY = "/api/payments/notify/wechatpay"
 
 
+def notify(client, body: bytes, key):
+    """Posts ``body`` to VShop's WeChat Pay endpoint, signed by ``key`` as WeChat Pay signs."""
+    return client.post(
+        NOTIFY, body, content_type="application/json", headers=signed_headers(body, key)
+    )
+
+
 @pytest.fixture
 def wechat(keys, server, monkeypatch):
     gateway = make_gateway(keys, server.url)
@@ -63,12 +70,7 @@ def test_pay_and_refund_a_checkout_with_wechat_pay(
     )
     for _ in range(2):  # WeChat Pay resends until it sees the answer
         with committed():
-            response = client.post(
-                NOTIFY,
-                body,
-                content_type="application/json",
-                headers=signed_headers(body, keys.platform),
-            )
+            response = notify(client, body, keys.platform)
         assert response.status_code == 200
         assert response.json()["code"] == "SUCCESS"
     checkout.refresh_from_db()
@@ -110,12 +112,7 @@ def test_pay_and_refund_a_checkout_with_wechat_pay(
         event_id="EV-REFUND-1",
     )
     with committed():
-        response = client.post(
-            NOTIFY,
-            body,
-            content_type="application/json",
-            headers=signed_headers(body, keys.platform),
-        )
+        response = notify(client, body, keys.platform)
     assert response.status_code == 200
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
@@ -133,18 +130,11 @@ def test_a_wechat_notification_signed_by_someone_else_is_refused(
             out_trade_no=payment.number, amount={"total": payment.amount, "currency": "CNY"}
         )
     )
-    response = client.post(
-        NOTIFY, body, content_type="application/json", headers=signed_headers(body, keys.stranger)
-    )
+    response = notify(client, body, keys.stranger)
     assert response.status_code == 400
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CREATED
     wrong_key = envelope(transaction(out_trade_no=payment.number), key="x" * 32)
-    response = client.post(
-        NOTIFY,
-        wrong_key,
-        content_type="application/json",
-        headers=signed_headers(wrong_key, keys.platform),
-    )
+    response = notify(client, wrong_key, keys.platform)
     assert response.status_code == 400
     assert APIV3_KEY not in response.content.decode()
