@@ -208,12 +208,18 @@ def test_an_unknown_gateway_is_refused(client):
     assert response.json()["code"] == "unknown_gateway"
 
 
-def test_the_sandbox_notifies_late_and_twice_and_the_effect_is_once(settings, checkout):
+def test_the_sandbox_notifies_late_and_twice_and_the_effect_is_once(
+    settings, checkout, monkeypatch
+):
     """With delays, the notifications wait in the worker's schedule; run them in any order."""
     from huey.contrib.djhuey import HUEY
 
+    from vshop.payments.gateways import sandbox
+
     settings.VSHOP_SANDBOX_MAX_DELAY_SECONDS = 2
     settings.VSHOP_SANDBOX_DUPLICATE_RATE = 1.0
+    # The delays are random; here they are 1 s and 1 s later (never "at once").
+    monkeypatch.setattr(sandbox.random, "uniform", lambda low, high: (low + high) / 2)
     payment = _payment(checkout)
     with committed():
         sandbox_pay(payment_number=payment.number)
