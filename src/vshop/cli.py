@@ -4,6 +4,7 @@ vshop serve            web (gunicorn) + Huey worker; migrates, loads the demo on
 vshop worker           the Huey worker alone
 vshop demo [--reset]   load the demo data (or wipe and load it again)
 vshop createoperator   an operator account for the operator console (/operator/)
+vshop ledger-check     prove the ledger balances (exit code 1 and each problem if not)
 vshop manage ARGS...   any Django management command
 """
 
@@ -132,6 +133,18 @@ def cmd_createoperator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger_check(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management.base import CommandError
+
+    try:
+        _manage("ledger_check")
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return exc.returncode
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vshop.settings")
     from django.core.management import execute_from_command_line
@@ -167,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     op.add_argument("--password", help="or set VSHOP_OPERATOR_PASSWORD, or type it when asked")
     op.add_argument("--name", help="display name")
     op.set_defaults(func=cmd_createoperator)
+
+    sub.add_parser("ledger-check", help="check that the ledger balances").set_defaults(
+        func=cmd_ledger_check
+    )
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)

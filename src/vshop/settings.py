@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "vshop.messaging",
     "vshop.orders",
     "vshop.payments",
+    "vshop.ledger",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The double-entry book: accounts, balanced transactions and their append-only entries."""
