@@ -6,6 +6,7 @@ configured; with ``VSHOP_REQUIRE_SERVICES=1`` (set by ``.ci/run``) they fail ins
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import uuid
@@ -40,7 +41,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_media(settings, tmp_path) -> None:
     """Each test gets its own cache namespace (Redis is shared by xdist workers) and media dir."""
-    from django.core.cache import cache
     from django.utils import translation
 
     # Assertions read English; tests/web/test_i18n.py proves the Chinese pages.
@@ -50,10 +50,13 @@ def _isolated_cache_and_media(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # Real hashing costs ~0.2 s per account; the suite makes hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    old_prefix = cache.key_prefix
-    cache.key_prefix = f"test-{uuid.uuid4().hex[:12]}"
+    # A new key prefix through the setting, not on the cache object: Django gives each thread
+    # its own cache object, and the live server's thread (browser tests) must see the prefix
+    # too, or it reads pages cached by another test, another worker or an earlier run.
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
     yield
-    cache.key_prefix = old_prefix
 
 
 @pytest.fixture(autouse=True)
