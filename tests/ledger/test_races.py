@@ -4,45 +4,16 @@ requests is written once."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.factories import make_user
 from tests.ledger.books import earnings, fund, gateway
-from vshop.errors import DomainError
+from tests.races import race
 from vshop.ledger import services as ledger
 from vshop.ledger.checks import ledger_check
 from vshop.ledger.models import Bucket, Entry, Transaction
 from vshop.ledger.selectors import balance_of, balance_recomputed
-
-
-def _race(n: int, action) -> list[str]:
-    barrier = threading.Barrier(n)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            action(i)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # anything else is a failure of the test
-            outcome = f"error: {exc!r}"
-        finally:
-            connections.close_all()  # each thread had its own connection
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.mark.postgres
@@ -61,7 +32,7 @@ def test_twenty_withdrawals_of_30_from_500_leave_exactly_20(how):
         else:
             ledger.post(kind="payout", key=f"payout:{i}", lines=[(available, 30), (gw, -30)])
 
-    results = _race(20, withdraw)
+    results = race(20, withdraw)
 
     assert connection.vendor == "postgresql"
     assert results.count("ok") == 16, results
@@ -82,7 +53,7 @@ def test_transfers_in_opposite_directions_never_deadlock():
         source, target = (a, b) if i % 2 else (b, a)
         ledger.transfer(kind="adjustment", key=f"move:{i}", source=source, target=target, amount=10)
 
-    results = _race(20, move)
+    results = race(20, move)
 
     assert results == ["ok"] * 20
     assert (balance_of(a), balance_of(b)) == (1000, 1000)
@@ -95,7 +66,7 @@ def test_one_key_raced_by_ten_requests_is_written_once():
     available = earnings(make_user())
     gw = gateway()
 
-    results = _race(
+    results = race(
         10,
         lambda i: ledger.post(
             kind="payment", key="order:1:payment", lines=[(gw, 990), (available, -990)]

@@ -3,44 +3,15 @@ PostgreSQL, and a payment races the unpaid-order timeout."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.buying import add_to_cart, make_address
 from tests.factories import make_listing, make_product, make_user, sku_input
-from vshop.errors import DomainError
+from tests.races import race
 from vshop.inventory.models import Stock
 from vshop.orders import services as orders
 from vshop.orders.models import Checkout, OrderLine
-
-
-def _race(n: int, action) -> list[str]:
-    barrier = threading.Barrier(n)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            action(i)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # anything else is a failure of the test
-            outcome = f"error: {exc!r}"
-        finally:
-            connections.close_all()  # each thread had its own connection
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.mark.postgres
@@ -57,9 +28,7 @@ def test_fifty_buyers_racing_for_the_last_ten_units():
     for buyer in buyers:
         add_to_cart(buyer, listing, quantity=1)
 
-    results = _race(
-        50, lambda i: orders.checkout_place(buyer=buyers[i], address_id=addresses[i].pk)
-    )
+    results = race(50, lambda i: orders.checkout_place(buyer=buyers[i], address_id=addresses[i].pk))
 
     assert connection.vendor == "postgresql"
     assert results.count("ok") == 10, results
@@ -86,9 +55,7 @@ def test_buyers_taking_several_skus_in_opposite_orders_never_deadlock():
         add_to_cart(buyer, first)
         add_to_cart(buyer, second)
 
-    results = _race(
-        20, lambda i: orders.checkout_place(buyer=buyers[i], address_id=addresses[i].pk)
-    )
+    results = race(20, lambda i: orders.checkout_place(buyer=buyers[i], address_id=addresses[i].pk))
 
     assert results == ["ok"] * 20
     assert sorted(Stock.objects.values_list("quantity", "reserved")) == [(80, 20), (80, 20)]
@@ -128,7 +95,7 @@ def test_a_payment_racing_the_timeout_leaves_exactly_one_outcome(attempt):
         else:
             payments.notification_apply(notification=notification)
 
-    assert _race(2, act) == ["ok", "ok"]
+    assert race(2, act) == ["ok", "ok"]
     checkout.refresh_from_db()
     stock = Stock.objects.get(sku=listing.product.skus.get())
     payment.refresh_from_db()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from vshop.accounts.models import User
 from vshop.catalog.models import Supplier
 from vshop.ledger.models import Account, Entry
+from vshop.spreadsheets import spreadsheet_cell
 
 
 def balance_of(account: Account) -> int:
@@ -108,19 +108,6 @@ def statement(
     return lines
 
 
-# A spreadsheet runs a cell that starts like a formula; such text gets a leading apostrophe.
-# (The ledger's own copy of the rule in orders/exports.py: plain numbers pass unquoted.)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    if _NUMBER.match(text):
-        return text
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _decimal(minor: int) -> str:
     """``-1990`` → ``-19.90``: a number a spreadsheet can add up."""
     whole, cents = divmod(abs(minor), 100)
@@ -156,7 +143,7 @@ def statement_csv(
     for line in rows:
         writer.writerow(
             [
-                _cell(x)
+                spreadsheet_cell(x)
                 for x in (
                     timezone.localtime(line.created_at, tz).strftime("%Y-%m-%d %H:%M:%S"),
                     line.account_code,

@@ -15,7 +15,6 @@ from vshop.errors import NotFound, ValidationFailed
 from vshop.orders import after_sales, exports, selectors, services
 from vshop.orders.carts import cart_for_request
 from vshop.orders.models import (
-    AfterSalesRequest,
     Cart,
     Checkout,
     DeliveryRule,
@@ -43,7 +42,6 @@ from vshop.orders.schemas import (
     ShipIn,
     SummaryOut,
 )
-from vshop.orders.states import AfterSalesStatus
 
 cart_router = Router(tags=["cart"], auth=OPTIONAL_AUTH)
 addresses_router = Router(tags=["addresses"])
@@ -529,12 +527,7 @@ def fulfil_cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[
 )
 @paginate(Page)
 def fulfil_after_sales(request: HttpRequest, filters: Query[StatusFilter]) -> Any:
-    qs = AfterSalesRequest.objects.filter(
-        order__in=Order.objects.filter(selectors.fulfiller_filter(acting_user(request)))
-    )
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return qs
+    return selectors.after_sales_to_decide(user=acting_user(request), status=filters.status)
 
 
 @fulfilment_router.post(
@@ -606,8 +599,7 @@ def shop_rule(request: HttpRequest, shop_id: int, payload: DeliveryRuleIn) -> di
 )
 @paginate(Page)
 def disputes(request: HttpRequest) -> Any:
-    require_operator(request)
-    return AfterSalesRequest.objects.filter(status=AfterSalesStatus.DISPUTED).order_by("updated_at")
+    return selectors.disputes_for_operator(operator=require_operator(request))
 
 
 @operator_router.post(

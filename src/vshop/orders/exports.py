@@ -10,14 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vshop.orders.models import Order
-
-# Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+from vshop.spreadsheets import spreadsheet_cell
 
 
 def packing_list_csv(orders: Iterable[Order]) -> str:
@@ -53,7 +46,7 @@ def packing_list_csv(orders: Iterable[Order]) -> str:
                 continue
             writer.writerow(
                 [
-                    _cell(x)
+                    spreadsheet_cell(x)
                     for x in (
                         order.number,
                         paid,

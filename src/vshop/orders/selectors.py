@@ -161,3 +161,18 @@ def order_for_operator(*, number: str) -> Order:
     if order is None:
         raise NotFound()
     return order
+
+
+def after_sales_to_decide(*, user: User, status: str | None = None) -> QuerySet[AfterSalesRequest]:
+    """After-sales requests on the orders this account ships."""
+    qs = AfterSalesRequest.objects.filter(order__in=Order.objects.filter(fulfiller_filter(user)))
+    return qs.filter(status=status) if status else qs
+
+
+def disputes_for_operator(*, operator: User) -> QuerySet[AfterSalesRequest]:
+    """Disputes waiting for the platform's decision, oldest first."""
+    from vshop.accounts.permissions import require_operator
+    from vshop.orders.states import AfterSalesStatus
+
+    require_operator(operator)
+    return AfterSalesRequest.objects.filter(status=AfterSalesStatus.DISPUTED).order_by("updated_at")

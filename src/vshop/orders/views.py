@@ -392,7 +392,9 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _latest_payment(checkout: Checkout) -> Payment | None:
-    return Payment.objects.filter(checkout=checkout).order_by("-created_at", "-pk").first()
+    from vshop.payments.selectors import latest_payment
+
+    return latest_payment(checkout=checkout)
 
 
 @login_required

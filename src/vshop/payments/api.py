@@ -7,9 +7,8 @@ from ninja import Router
 from ninja.responses import Status
 
 from vshop.api import ErrorOut, acting_user
-from vshop.errors import NotFound
 from vshop.orders.schemas import GatewayOut, PaymentIn, PaymentOut
-from vshop.payments import services
+from vshop.payments import selectors, services
 from vshop.payments.gateways import available_gateways
 from vshop.payments.models import Payment
 
@@ -67,10 +66,7 @@ def payment_start(request: HttpRequest, number: str, payload: PaymentIn) -> Stat
 
 
 def _my_payment(request: HttpRequest, number: str) -> Payment:
-    payment = Payment.objects.filter(number=number, checkout__buyer=acting_user(request)).first()
-    if payment is None:
-        raise NotFound()
-    return payment
+    return selectors.payment_of_buyer(buyer=acting_user(request), number=number)
 
 
 @router.get(

@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from vshop.errors import NotFound, ValidationFailed
+from vshop.payments import selectors
 from vshop.payments.gateways.sandbox import sandbox_pay
-from vshop.payments.models import Payment, SandboxTransaction
+from vshop.payments.models import SandboxTransaction
 from vshop.web.auth import acting_user
 from vshop.web.errors import domain_errors_as_pages
 
@@ -21,13 +22,12 @@ OUTCOMES = {"pay": True, "fail": False}
 @login_required
 @domain_errors_as_pages
 def sandbox_page(request: HttpRequest, number: str) -> HttpResponse:
-    payment = (
-        Payment.objects.select_related("checkout")
-        .filter(number=number, gateway="sandbox", checkout__buyer=acting_user(request))
-        .first()
+    payment = selectors.payment_of_buyer(
+        buyer=acting_user(request), number=number, gateway="sandbox"
     )
+    # The sandbox provider's own record of it (the page is the provider's side).
     transaction = SandboxTransaction.objects.filter(payment_number=number).first()
-    if payment is None or transaction is None:
+    if transaction is None:
         raise NotFound()
     if request.method == "POST":
         outcome = request.POST.get("outcome", "")
