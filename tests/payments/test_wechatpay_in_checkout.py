@@ -19,6 +19,7 @@ from tests.payments.test_gateway_wechatpay import (  # noqa: F401  (fixtures)
     signed_headers,
     transaction,
 )
+from vshop.errors import DomainError
 from vshop.orders import services as orders
 from vshop.orders.models import CheckoutStatus
 from vshop.payments import services as payments
@@ -138,3 +139,16 @@ def test_a_wechat_notification_signed_by_someone_else_is_refused(
     response = notify(client, wrong_key, keys.platform)
     assert response.status_code == 400
     assert APIV3_KEY not in response.content.decode()
+
+
+def test_a_provider_that_cannot_be_reached_leaves_the_attempt_closed(
+    wechat, server, supplier, shop, fan
+):
+    checkout = place(fan, make_listing(shop, make_product(supplier)))
+    server.respond = lambda seen: (500, {"code": "SYSTEM_ERROR", "message": "busy"})
+    with pytest.raises(DomainError) as exc:
+        payments.payment_start(buyer=fan, checkout_number=checkout.number, gateway="wechatpay")
+    assert exc.value.status == 502
+    assert list(Payment.objects.values_list("status", flat=True)) == [PaymentStatus.CLOSED]
+    checkout.refresh_from_db()
+    assert checkout.status == CheckoutStatus.PENDING_PAYMENT  # she can try again

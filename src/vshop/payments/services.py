@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
-from vshop.errors import Conflict, NotFound, ValidationFailed
+from vshop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from vshop.inventory import services as inventory
 from vshop.orders import services as orders
 from vshop.orders.errors import RefundTooLarge
@@ -66,17 +66,22 @@ def payment_start(
         amount=checkout.total,
         currency=checkout.currency,
     )
-    start = adapter.create_payment(
-        PaymentOrder(
-            number=payment.number,
-            amount=payment.amount,
-            currency=payment.currency,
-            description=_checkout_description(checkout),
-            notify_url=_absolute(reverse("api:payment_notify", args=[adapter.name])),
-            return_url=_absolute(reverse("orders:checkout_done", args=[checkout.number])),
-            buyer_ip=buyer_ip,
+    try:
+        start = adapter.create_payment(
+            PaymentOrder(
+                number=payment.number,
+                amount=payment.amount,
+                currency=payment.currency,
+                description=_checkout_description(checkout),
+                notify_url=_absolute(reverse("api:payment_notify", args=[adapter.name])),
+                return_url=_absolute(reverse("orders:checkout_done", args=[checkout.number])),
+                buyer_ip=buyer_ip,
+            )
         )
-    )
+    except DomainError:
+        # The provider refused or could not be reached: nothing can be paid on this attempt.
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.CLOSED)
+        raise
     if start.provider_ref:
         Payment.objects.filter(pk=payment.pk).update(provider_ref=start.provider_ref[:64])
     return payment, start
