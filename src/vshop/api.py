@@ -374,6 +374,15 @@ def _mount_routers() -> None:
     api.add_router("/operator", orders_api.operator_router)
     api.add_router("/payments", payments_api.notify_router)
     api.add_router("/payments", payments_api.router)
+    from vshop.analytics import api as analytics_api
+    from vshop.distribution import api as distribution_api
+    from vshop.distribution import share_api
+    from vshop.payouts import api as payouts_api
+
+    share_api.mount(api)
+    distribution_api.mount(api)
+    payouts_api.mount(api)
+    analytics_api.mount(api)
     # Last: anything else under /api/ is a JSON 404, not Django's HTML page.
     api.add_router("/", _fallback)
     api._vshop_mounted = True  # type: ignore[attr-defined]

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "vshop.orders",
     "vshop.payments",
     "vshop.ledger",
+    "vshop.distribution",
+    "vshop.payouts",
+    "vshop.analytics",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vshop.distribution.visitors.VisitorCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -266,6 +270,14 @@ VSHOP_SANDBOX_MAX_DELAY_SECONDS = float(os.environ.get("VSHOP_SANDBOX_MAX_DELAY_
 VSHOP_SANDBOX_DUPLICATE_RATE = float(os.environ.get("VSHOP_SANDBOX_DUPLICATE_RATE", 0.2))
 # How long an Idempotency-Key is remembered.
 VSHOP_IDEMPOTENCY_HOURS = int(os.environ.get("VSHOP_IDEMPOTENCY_HOURS", 24))
+# Sharing and commission. A share link binds a visitor to its sharer for this many days (a shop
+# may choose 1-90). The platform's fee is this share, in basis points, of the shop owner's
+# margin after commission: so neither can ever cost her more than the margin.
+VSHOP_ATTRIBUTION_DAYS = int(os.environ.get("VSHOP_ATTRIBUTION_DAYS", 7))
+VSHOP_PLATFORM_FEE_RATE = int(os.environ.get("VSHOP_PLATFORM_FEE_RATE", 500))
+# Withdrawals: the smallest amount (fen) and the fee the platform keeps per payout (fen).
+VSHOP_WITHDRAWAL_MINIMUM = int(os.environ.get("VSHOP_WITHDRAWAL_MINIMUM", 1000))
+VSHOP_WITHDRAWAL_FEE = int(os.environ.get("VSHOP_WITHDRAWAL_FEE", 0))
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +28,11 @@ class AccountKind(models.TextChoices):
     PLATFORM_FEE = "platform_fee", _("Platform fee income")
     BUYER_REFUNDS = "buyer_refunds", _("Refunds owed to a buyer")
     PAYOUTS_IN_TRANSIT = "payouts_in_transit", _("Payouts in transit")
+    # Money a user or a supplier owes back: a refund clawed back more than her balance held
+    # (she had withdrawn it). Her next available money repays it first.
+    RECEIVABLE = "receivable", _("Owed back after a refund")
+    # Withdrawals requested and not yet paid out: held here, out of the requester's balance.
+    WITHDRAWALS = "withdrawals", _("Withdrawals being paid out")
 
 
 class Bucket(models.TextChoices):
@@ -183,3 +188,91 @@ class Entry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount:+d}"
+
+
+class SplitStage(models.TextChoices):
+    PENDING = "pending", _("Paid, not yet received")
+    FROZEN = "frozen", _("Received, in the after-sales window")
+    AVAILABLE = "available", _("Completed")
+
+
+class OrderSplit(models.Model):
+    """How one paid order's money is shared, fixed when it is paid: the snapshot the book is
+    written from (and can be recomputed from).
+
+    ``supply`` goes to the supplier (with the delivery fee when the supplier ships),
+    ``owner_amount`` to the shop owner (her margin after commission and fee, plus the delivery
+    fee for her own goods), ``commission1``/``commission2`` to the promoters, ``platform_fee``
+    to the platform. They add up to the order total. Refunds take back from every part in
+    proportion; ``refunded`` is how much of the order has been taken back so far. ``stage`` is
+    the bucket the money sits in. ``rates`` keeps each line's margin and rates.
+    """
+
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="split")
+    stage = models.CharField(max_length=10, choices=SplitStage.choices, default=SplitStage.PENDING)
+    gateway = models.CharField(max_length=16)
+    currency = models.CharField(max_length=3, default="CNY")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "catalog.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    promoter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    promoter2 = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    total = models.BigIntegerField()
+    margin = models.BigIntegerField()
+    supply = models.BigIntegerField()
+    owner_amount = models.BigIntegerField()
+    commission1 = models.BigIntegerField(default=0)
+    commission2 = models.BigIntegerField(default=0)
+    platform_fee = models.BigIntegerField(default=0)
+    fee_rate = models.PositiveIntegerField(default=0)
+    rates = models.JSONField(default=list)
+    refunded = models.BigIntegerField(default=0)
+    # What refunds took back from each share so far: {"owner_amount": 120, ...}.
+    taken = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order split")
+        verbose_name_plural = _("order splits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    total=F("supply")
+                    + F("owner_amount")
+                    + F("commission1")
+                    + F("commission2")
+                    + F("platform_fee")
+                ),
+                name="order_split_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission1__gte=0)
+                & Q(commission2__gte=0)
+                & Q(platform_fee__gte=0)
+                & Q(supply__gte=0)
+                & Q(owner_amount__gte=0),
+                name="order_split_parts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission1__lte=F("margin") - F("commission2")),
+                name="order_split_commission_within_margin",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0) & Q(refunded__lte=F("total")),
+                name="order_split_refund_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["promoter", "-created_at"]),
+            models.Index(fields=["promoter2", "-created_at"]),
+            models.Index(fields=["owner", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"split of {self.order_id}"

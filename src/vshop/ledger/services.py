@@ -40,7 +40,8 @@ MAX_AMOUNT = 10**12
 
 @dataclass(frozen=True)
 class _KindRule:
-    owner: str | None  # "user", "supplier", "gateway" or None (the platform's own)
+    # "user", "supplier", "party" (a user or a supplier), "gateway", or None (the platform's own)
+    owner: str | None
     buckets: bool
     normal_side: NormalSide
     may_go_negative: bool
@@ -55,6 +56,8 @@ _RULES: dict[str, _KindRule] = {
     AccountKind.PLATFORM_FEE: _KindRule(None, False, NormalSide.CREDIT, True),
     AccountKind.BUYER_REFUNDS: _KindRule("user", False, NormalSide.CREDIT, False),
     AccountKind.PAYOUTS_IN_TRANSIT: _KindRule(None, False, NormalSide.DEBIT, True),
+    AccountKind.RECEIVABLE: _KindRule("party", False, NormalSide.DEBIT, False),
+    AccountKind.WITHDRAWALS: _KindRule(None, False, NormalSide.CREDIT, False),
 }
 
 
@@ -83,6 +86,10 @@ def _account_code(
     elif kind == AccountKind.BUYER_REFUNDS:
         assert user is not None
         code = f"buyer:{user.pk}:refunds"
+    elif kind == AccountKind.RECEIVABLE:
+        code = f"user:{user.pk}:owes" if user is not None else f"supplier:{supplier.pk}:owes"  # type: ignore[union-attr]
+    elif kind == AccountKind.WITHDRAWALS:
+        code = "withdrawals:held"
     else:
         code = "payouts:in_transit"
     # The platform's currency keeps the short codes; another currency is its own account.
@@ -114,8 +121,15 @@ def account_for(
         "supplier": supplier is not None,
         "gateway": bool(gateway),
     }
+    wanted = {"user", "supplier"} if rule.owner == "party" else {rule.owner}
+    if rule.owner == "party" and given["user"] == given["supplier"]:
+        raise ValidationFailed(
+            _("This account belongs to a user or a supplier: give exactly one."), field="user"
+        )
     for owner, is_given in given.items():
-        if is_given != (owner == rule.owner):
+        if rule.owner == "party" and owner != "gateway":
+            continue
+        if is_given != (owner in wanted):
             raise ValidationFailed(
                 _(
                     "This account belongs to a user, a supplier, a gateway or the platform: give exactly its owner."

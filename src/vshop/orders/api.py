@@ -34,6 +34,7 @@ from vshop.orders.schemas import (
     DeliveryRuleIn,
     DeliveryRuleOut,
     NoteIn,
+    OperatorRefundIn,
     OrderDetailOut,
     OrderOut,
     PreviewIn,
@@ -611,6 +612,21 @@ def arbitrate(request: HttpRequest, number: str, payload: ArbitrateIn) -> Any:
     return after_sales.after_sales_arbitrate(
         operator=require_operator(request), number=number, refund=payload.refund, note=payload.note
     )
+
+
+@operator_router.post(
+    "/orders/{number}/refund",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="Give money back on a received or completed order",
+)
+def operator_refund(request: HttpRequest, number: str, payload: OperatorRefundIn) -> Any:
+    order = after_sales.order_refund_by_operator(
+        operator=require_operator(request),
+        order_number=number,
+        amount=payload.amount,
+        reason=payload.reason,
+    )
+    return order_detail_out(selectors.order_for_operator(number=order.number))
 
 
 @operator_router.get(

@@ -243,6 +243,11 @@ class ArbitrateIn(InputSchema):
     note: str = Field(max_length=300)
 
 
+class OperatorRefundIn(InputSchema):
+    amount: Minor
+    reason: str = Field(max_length=200)
+
+
 class DeliveryRuleIn(InputSchema):
     flat_fee: Minor
     free_over: Minor | None = None

@@ -25,8 +25,11 @@ from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.identifiers import normalize_mobile
 from vshop.accounts.models import User
+from vshop.distribution.attribution import attribute_orders
 from vshop.errors import NotFound, PermissionDenied, ValidationFailed
 from vshop.inventory import services as inventory
+from vshop.ledger import bookings
+from vshop.ledger.models import SplitStage
 from vshop.orders import notify, selectors
 from vshop.orders.errors import (
     CartEmpty,
@@ -377,6 +380,7 @@ def checkout_place(
         ]
         OrderLine.objects.bulk_create(order_lines)
         OrderEvent.objects.bulk_create(events)
+        attribute_orders(orders=orders, buyer=buyer, now=now)
         if from_cart:
             CartLine.objects.filter(pk__in=from_cart).delete()
         inventory.stock_reserve(units=summary.units())
@@ -570,6 +574,7 @@ def order_ship(*, order_number: str, actor: User, carrier: str, tracking_number:
 
 def _deliver(order: Order, *, role: str, actor: User | None, reason: str) -> Order:
     now = timezone.now()
+    bookings.order_moved_on(order_id=order.pk, to=SplitStage.FROZEN)
     return order_transition(
         order=order,
         to=OrderStatus.DELIVERED,
@@ -602,32 +607,40 @@ def orders_confirm_overdue(*, now: object | None = None) -> int:
     return done
 
 
-def orders_complete_due(*, now: object | None = None) -> int:
-    """Delivered orders whose after-sales window closed, with no request open, complete."""
+def orders_complete_due(*, now: object | None = None, batch: int = 100) -> int:
+    """Delivered orders whose after-sales window closed, with no request open, complete; their
+    money becomes available (commission is earned now, and not before: the sale is complete).
+    A batch of orders is one transaction, and one ledger transaction."""
     from vshop.orders.states import AFTER_SALES_OPEN
 
     now = now or timezone.now()
     done = 0
-    due = (
+    due = list(
         Order.objects.filter(status=OrderStatus.DELIVERED, after_sales_until__lte=now)
         .exclude(after_sales__status__in=AFTER_SALES_OPEN)
+        .order_by("pk")
         .values_list("pk", flat=True)[:1000]
     )
-    for pk in due:
+    for start in range(0, len(due), batch):
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=pk)
-            if order.status != OrderStatus.DELIVERED:
-                continue
-            if order.after_sales.filter(status__in=AFTER_SALES_OPEN).exists():
-                continue
-            order_transition(
-                order=order,
-                to=OrderStatus.COMPLETED,
-                role=Role.SYSTEM,
-                reason="after-sales window closed",
-                completed_at=timezone.now(),
-            )
-            done += 1
+            completed = []
+            for order in (
+                Order.objects.select_for_update()
+                .filter(pk__in=due[start : start + batch], status=OrderStatus.DELIVERED)
+                .order_by("pk")
+            ):
+                if order.after_sales.filter(status__in=AFTER_SALES_OPEN).exists():
+                    continue
+                order_transition(
+                    order=order,
+                    to=OrderStatus.COMPLETED,
+                    role=Role.SYSTEM,
+                    reason="after-sales window closed",
+                    completed_at=timezone.now(),
+                )
+                completed.append(order.pk)
+            bookings.orders_moved_on(order_ids=completed, to=SplitStage.AVAILABLE)
+            done += len(completed)
     return done
 
 

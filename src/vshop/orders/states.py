@@ -58,6 +58,8 @@ ORDER_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     # After shipping, money goes back through an after-sales request; all of it closes the order.
     (S.SHIPPED, S.REFUNDED): frozenset({Role.FULFILLER, Role.OPERATOR, Role.SYSTEM}),
     (S.DELIVERED, S.REFUNDED): frozenset({Role.FULFILLER, Role.OPERATOR, Role.SYSTEM}),
+    # A late claim the platform upholds after the window closed (its commission is taken back).
+    (S.COMPLETED, S.REFUNDED): frozenset({Role.OPERATOR}),
 }
 ORDER_FINAL = frozenset({S.COMPLETED, S.CANCELLED, S.REFUNDED})
 

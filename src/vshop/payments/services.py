@@ -19,8 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
+from vshop.distribution.commission import splits_for_checkout
+from vshop.distribution.flags import refunded_after_settlement
 from vshop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from vshop.inventory import services as inventory
+from vshop.ledger import bookings
 from vshop.orders import services as orders
 from vshop.orders.errors import RefundTooLarge
 from vshop.orders.models import Checkout, Order
@@ -166,8 +169,19 @@ def _payment_succeeded(payment: Payment, n: Notification) -> tuple[str, dict[int
     payment.status = PaymentStatus.SUCCEEDED
     payment.provider_ref = n.provider_ref[:64]
     if units is not None:
+        bookings.orders_paid(
+            payment_number=payment.number,
+            gateway=payment.gateway,
+            splits=splits_for_checkout(checkout_id=payment.checkout_id, gateway=payment.gateway),
+        )
         return "paid", units
     # Cancelled (the time ran out) or paid by another payment: give this money back.
+    bookings.payment_owed_back(
+        payment_number=payment.number,
+        gateway=payment.gateway,
+        amount=payment.amount,
+        buyer=_buyer_of(payment),
+    )
     _refund_create(
         payment=payment, order=None, amount=payment.amount, reason="checkout no longer payable"
     )
@@ -184,6 +198,7 @@ def _refund_notified(payment: Payment, n: Notification) -> str:
         Refund.objects.filter(pk=refund.pk).update(
             status=RefundStatus.SUCCEEDED, succeeded_at=timezone.now()
         )
+        _refund_paid(refund, payment)
         return "refund_succeeded"
     Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, last_error="provider")
     return "refund_failed"
@@ -237,8 +252,33 @@ def _refund_create(*, payment: Payment, order: Order | None, amount: int, reason
     refund = Refund.objects.create(
         number=new_number("R"), payment=payment, order=order, amount=amount, reason=reason[:200]
     )
+    if order is not None:
+        clawback = bookings.refund_agreed(
+            refund_number=refund.number,
+            order_id=order.pk,
+            buyer=User(pk=order.buyer_id) if order.buyer_id else None,
+            amount=amount,
+        )
+        if clawback is not None and clawback.after_settlement:
+            refunded_after_settlement(order=order, amount=amount)
     transaction.on_commit(lambda: _submit_later(refund.pk))
     return refund
+
+
+def _buyer_of(payment: Payment) -> User | None:
+    buyer_id = Checkout.objects.values_list("buyer_id", flat=True).get(pk=payment.checkout_id)
+    return User(pk=buyer_id) if buyer_id else None
+
+
+def _refund_paid(refund: Refund, payment: Payment) -> None:
+    """The gateway gave the money back: it leaves the gateway's account in the book."""
+    bookings.refund_paid(
+        refund_number=refund.number,
+        payment_number=payment.number,
+        gateway=payment.gateway,
+        buyer=_buyer_of(payment),
+        amount=refund.amount,
+    )
 
 
 def _submit_later(refund_id: int) -> None:
@@ -308,11 +348,13 @@ def refund_submit(*, refund_id: int) -> str:
         Refund.objects.filter(pk=refund.pk).update(last_error=str(exc.message)[:200])
         raise
     if result.state == "succeeded":
-        Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
-            status=RefundStatus.SUCCEEDED,
-            succeeded_at=timezone.now(),
-            provider_ref=result.provider_ref[:64],
-        )
+        with transaction.atomic():
+            if Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
+                status=RefundStatus.SUCCEEDED,
+                succeeded_at=timezone.now(),
+                provider_ref=result.provider_ref[:64],
+            ):
+                _refund_paid(refund, payment)
     elif result.state == "failed":
         Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
             status=RefundStatus.FAILED, last_error="refused by the provider"

@@ -1,0 +1,5 @@
+from ninja import NinjaAPI
+
+
+def mount(api: NinjaAPI) -> None:
+    """Add this module's routers to the API."""
