@@ -163,6 +163,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Redis: cache and Huey when REDIS_URL is set; the database otherwise ----------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -177,6 +178,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "vshop_cache",
+            # Visit and share-link dedupe keys live 30 minutes each; the default 300 entries
+            # would forget them under real traffic and count visits twice.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
@@ -278,6 +282,7 @@ VSHOP_PLATFORM_FEE_RATE = int(os.environ.get("VSHOP_PLATFORM_FEE_RATE", 500))
 # Withdrawals: the smallest amount (fen) and the fee the platform keeps per payout (fen).
 VSHOP_WITHDRAWAL_MINIMUM = int(os.environ.get("VSHOP_WITHDRAWAL_MINIMUM", 1000))
 VSHOP_WITHDRAWAL_FEE = int(os.environ.get("VSHOP_WITHDRAWAL_FEE", 0))
+VSHOP_PAYOUT_GATEWAY = os.environ.get("VSHOP_PAYOUT_GATEWAY", "sandbox")
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100

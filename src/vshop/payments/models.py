@@ -161,3 +161,29 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class SandboxPayout(models.Model):
+    """The sandbox provider's record of money it sent out (not VShop's book): one row per payout
+    number, so that asking twice pays once, as at a real provider."""
+
+    payout_number = models.CharField(max_length=32, unique=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payee = models.CharField(max_length=64)
+    payee_name = models.CharField(max_length=40)
+    memo = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=12)  # "succeeded" or "failed"
+    transaction_id = models.CharField(max_length=40, unique=True)
+    message = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sandbox payout")
+        verbose_name_plural = _("sandbox payouts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="sandbox_payout_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.payout_number

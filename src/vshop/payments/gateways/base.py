@@ -161,3 +161,54 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def refund(self, order: RefundOrder) -> RefundResult: ...
+
+    #: True for a gateway whose ``send_payout`` really sends money out.
+    supports_payouts: bool = False
+
+    def send_payout(self, order: PayoutOrder) -> PayoutResult:
+        """Send ``order.amount`` to ``order.payee``. Idempotent by ``payout_number``: asked
+        again, the provider answers with the first outcome and never pays twice. Raises
+        ``GatewayUnavailable`` when the provider cannot be reached (nothing was sent).
+
+        Not wired for the real providers yet (their transfer APIs need separate contracts):
+        they raise ``PayoutsNotSupported``; the sandbox overrides it."""
+        raise PayoutsNotSupported(gateway=self.name)
+
+
+# --- payouts: money sent out to a shop owner, a promoter or a supplier ----------------------
+
+
+class PayoutsNotSupported(ValidationFailed):
+    """The gateway cannot send money out (its transfer API is not wired into VShop)."""
+
+    code = "payouts_not_supported"
+    default_message = _(
+        "This payment provider cannot pay out withdrawals yet; set VSHOP_PAYOUT_GATEWAY to one "
+        "that can."
+    )
+
+
+class PayoutState:
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # refused by the provider: no money was sent
+    PENDING = "pending"  # accepted, the outcome comes later: ask again with the same number
+
+
+@dataclass(frozen=True)
+class PayoutOrder:
+    """What VShop asks a provider to send out."""
+
+    payout_number: str  # VShop's withdrawal number: the provider's idempotency key
+    amount: int  # minor units actually sent (after the platform's fee)
+    currency: str
+    payee: str  # the account paid into: a WeChat or Alipay account, a sandbox payee
+    payee_name: str  # the real name the provider checks against the account
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    payout_number: str
+    state: str  # a PayoutState
+    provider_ref: str = ""
+    message: str = ""

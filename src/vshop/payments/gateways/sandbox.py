@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -31,10 +31,13 @@ from vshop.payments.gateways.base import (
     PaymentStart,
     PaymentState,
     PaymentStatus,
+    PayoutOrder,
+    PayoutResult,
+    PayoutState,
     RefundOrder,
     RefundResult,
 )
-from vshop.payments.models import SandboxRefund, SandboxTransaction
+from vshop.payments.models import SandboxPayout, SandboxRefund, SandboxTransaction
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 TIMESTAMP_HEADER = "X-Sandbox-Timestamp"
@@ -64,6 +67,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 class SandboxGateway(Gateway):
     name = "sandbox"
     label = "Sandbox (test money)"
+    supports_payouts = True
 
     def create_payment(self, order: PaymentOrder) -> PaymentStart:
         # A payment number is new each time VShop asks (real providers refuse a repeat too).
@@ -147,6 +151,35 @@ class SandboxGateway(Gateway):
                 )
         return RefundResult(
             refund_number=order.refund_number, state="succeeded", provider_ref=order.refund_number
+        )
+
+    def send_payout(self, order: PayoutOrder) -> PayoutResult:
+        """Pay out at once. A payee starting with "fail" is an account the provider refuses
+        (for demos and tests). The payout number is the idempotency key: asked again, the
+        sandbox answers with what it did the first time and sends nothing more."""
+        done = SandboxPayout.objects.filter(payout_number=order.payout_number).first()
+        if done is None:
+            refused = order.payee.strip().lower().startswith("fail")
+            try:
+                with transaction.atomic():
+                    done = SandboxPayout.objects.create(
+                        payout_number=order.payout_number,
+                        amount=order.amount,
+                        currency=order.currency,
+                        payee=order.payee[:64],
+                        payee_name=order.payee_name[:40],
+                        memo=order.memo[:200],
+                        status=PayoutState.FAILED if refused else PayoutState.SUCCEEDED,
+                        transaction_id=f"SBXP{secrets.token_hex(10).upper()}",
+                        message="payee account refused the transfer" if refused else "",
+                    )
+            except IntegrityError:  # the same payout asked for at the same moment
+                done = SandboxPayout.objects.get(payout_number=order.payout_number)
+        return PayoutResult(
+            payout_number=done.payout_number,
+            state=done.status,
+            provider_ref=done.transaction_id,
+            message=done.message,
         )
 
 
