@@ -15,6 +15,12 @@ from vshop.shops.models import Listing, ListingPrice, Shop
 from vshop.shops.storefront_views import local_pages
 
 
+@pytest.fixture(autouse=True)
+def _pages_without_visit_counting(monkeypatch):
+    """Visit counting has its own pinned cost in tests/analytics/test_visits.py."""
+    monkeypatch.setattr("vshop.shops.storefront_views.page_viewed", lambda request, *, slug: None)
+
+
 def bulk_listings(
     shop: Shop, *, supplier: Supplier, category: Category, n: int, pinned: int = 2
 ) -> list[Listing]:

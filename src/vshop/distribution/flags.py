@@ -33,7 +33,8 @@ def orders_check_patterns(*, order_ids: Iterable[int]) -> int:
     ).select_related("order", "order__buyer", "promoter", "last_touch")
     for a in attributions:
         order, promoter = a.order, a.promoter
-        assert promoter is not None
+        if promoter is None:
+            continue
         same_address = Address.objects.filter(user_id=promoter.user_id).filter(
             mobile=order.ship_mobile
         ) | Address.objects.filter(
@@ -53,7 +54,7 @@ def orders_check_patterns(*, order_ids: Iterable[int]) -> int:
             )
             raised += 1
         buyer_devices = set(
-            Device.objects.filter(user_id=order.buyer_id).values_list("visitor_id", flat=True)
+            Device.objects.filter(user=order.buyer).values_list("visitor_id", flat=True)
         )
         if a.last_touch is not None:
             buyer_devices.add(a.last_touch.visitor_id)
@@ -70,6 +71,8 @@ def orders_check_patterns(*, order_ids: Iterable[int]) -> int:
 
 
 def _new_accounts_burst(a: OrderAttribution) -> int:
+    if a.promoter_id is None:
+        return 0
     now = timezone.now()
     recent = OrderAttribution.objects.filter(
         promoter_id=a.promoter_id,

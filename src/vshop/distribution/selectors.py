@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from vshop.accounts.models import User
 from vshop.accounts.permissions import require_operator
@@ -23,6 +25,7 @@ from vshop.distribution.models import (
     Programme,
     Promoter,
     PromoterStatus,
+    ShareLink,
 )
 from vshop.errors import NotFound
 from vshop.ledger.models import AccountKind, Bucket, OrderSplit, SplitStage
@@ -52,6 +55,27 @@ def promoter_roles_of(*, user: User) -> list[Promoter]:
 def promoter_role(*, user: User, shop: Shop) -> Promoter | None:
     """Her role in this shop, whatever its status (None: she never joined)."""
     return Promoter.objects.filter(user=user, shop=shop).first()
+
+
+def promoter_by_code(*, shop: Shop, code: str) -> Promoter | None:
+    """The active promoter of this shop an invitation names: one of her share link codes for
+    the shop, or her promoter id."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    link = ShareLink.objects.filter(code=code, shop=shop).only("sharer_id").first()
+    if link is not None:
+        return active_promoter(shop_id=shop.pk, user_id=link.sharer_id)
+    if code.isdigit() and len(code) < 19:
+        return Promoter.objects.filter(
+            pk=int(code), shop=shop, status=PromoterStatus.ACTIVE
+        ).first()
+    return None
+
+
+def percent(rate: int) -> Decimal:
+    """Basis points as a percent of the margin: ``1250`` → ``12.5``."""
+    return Decimal(rate) / 100
 
 
 def commission_on(margin: int, rate: int) -> int:
@@ -129,6 +153,14 @@ class ListingRates:
         return self.listing.product.title
 
     @property
+    def level1_percent(self) -> Decimal:
+        return percent(self.level1_rate)
+
+    @property
+    def level2_percent(self) -> Decimal:
+        return percent(self.level2_rate)
+
+    @property
     def commission1_from(self) -> int | None:
         return (
             None if self.margin_from is None else commission_on(self.margin_from, self.level1_rate)
@@ -197,8 +229,6 @@ class BroughtOrder:
 
     @property
     def stage_label(self) -> str:
-        from django.utils.translation import gettext as _
-
         labels = {
             SplitStage.PENDING: _("Pending: paid, not yet received"),
             SplitStage.FROZEN: _("Frozen: in the after-sales window"),

@@ -14,16 +14,16 @@ _SKIPPED = ("/api/", "/static/", "/media/", "/operator/jsi18n/")
 
 
 def _valid(value: str | None) -> bool:
-    return bool(value) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)  # type: ignore[union-attr]
+    return value is not None and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
 
 
 def visitor_id(request: HttpRequest) -> str:
     """The browser's visitor id (a new one, set on the response, when it has none)."""
-    current = getattr(request, "visitor_id", None)
+    current: str | None = getattr(request, "visitor_id", None)
     if current:
         return current
     cookie = request.COOKIES.get(COOKIE)
-    value = cookie if _valid(cookie) else secrets.token_hex(16)
+    value = cookie if cookie is not None and _valid(cookie) else secrets.token_hex(16)
     request.visitor_id = value  # type: ignore[attr-defined]
     return value
 
@@ -34,7 +34,8 @@ class VisitorCookieMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith(_SKIPPED):
+        # Not on what a shared cache may keep (a poster): one id would go to many people.
+        if request.path.startswith(_SKIPPED) or "public" in response.get("Cache-Control", ""):
             return response
         value = getattr(request, "visitor_id", None) or visitor_id(request)
         if request.COOKIES.get(COOKIE) != value:

@@ -235,7 +235,7 @@ def _locked_split(order_id: int) -> OrderSplit | None:
     )
 
 
-_STAGES = [SplitStage.PENDING, SplitStage.FROZEN, SplitStage.AVAILABLE]
+_STAGES: list[str] = [SplitStage.PENDING, SplitStage.FROZEN, SplitStage.AVAILABLE]
 
 
 def order_moved_on(*, order_id: int, to: str) -> int:
@@ -274,7 +274,10 @@ def orders_moved_on(*, order_ids: Sequence[int], to: str) -> int:
             if to == SplitStage.AVAILABLE and holder is not None:
                 before = freed.get(target.pk, (target, holder, 0))[2]
                 freed[target.pk] = (target, holder, before + amount)
-    lines.extend(_repayments(list(freed.values()), splits[0].currency))
+    if freed:
+        lines.extend(
+            _repayments(list(freed.values()), splits[0].currency, [account for account, _ in lines])
+        )
     numbers = ", ".join(s.order.number for s in splits)
     what = "received" if to == SplitStage.FROZEN else "completed"
     if _merge(lines):
@@ -313,23 +316,35 @@ def _digest(splits: Sequence[OrderSplit]) -> str:
 
 
 def _repayments(
-    freed: list[tuple[Account, User | Supplier, int]], currency: str
+    freed: list[tuple[Account, User | Supplier, int]],
+    currency: str,
+    other_accounts: Iterable[Account],
 ) -> list[tuple[Account, int]]:
-    """Money just made available repays its holder's debt first."""
-    lines: list[tuple[Account, int]] = []
+    """Money just made available repays its holder's debt first. Every account of the
+    settlement is locked here in one pass, in id order (the order ``post`` and withdrawals
+    lock in), before the debts are read: locking the debts first could deadlock."""
     by_holder: dict[tuple[str, int], list[tuple[Account, int]]] = {}
     for account, holder, amount in freed:
         by_holder.setdefault((type(holder).__name__, holder.pk), []).append((account, amount))
-    debts = {
-        (("Supplier", a.supplier_id) if a.supplier_id else ("User", a.user_id)): a
-        for a in Account.objects.select_for_update()
-        .filter(kind=AccountKind.RECEIVABLE, currency=currency, balance__gt=0)
+    debt_ids = list(
+        Account.objects.filter(kind=AccountKind.RECEIVABLE, currency=currency)
         .filter(
             Q(user_id__in=[pk for kind, pk in by_holder if kind == "User"])
             | Q(supplier_id__in=[pk for kind, pk in by_holder if kind == "Supplier"])
         )
+        .values_list("pk", flat=True)
+    )
+    locked = (
+        Account.objects.select_for_update()
+        .filter(pk__in={*debt_ids, *(a.pk for a in other_accounts)})
         .order_by("pk")
+    )
+    debts: dict[tuple[str, int], Account] = {
+        (("Supplier", a.supplier_id) if a.supplier_id else ("User", a.user_id or 0)): a
+        for a in locked
+        if a.pk in debt_ids and a.balance > 0
     }
+    lines: list[tuple[Account, int]] = []
     for key, debt_account in debts.items():
         debt = debt_account.balance
         for account, amount in by_holder.get(key, []):

@@ -87,7 +87,8 @@ def _account_code(
         assert user is not None
         code = f"buyer:{user.pk}:refunds"
     elif kind == AccountKind.RECEIVABLE:
-        code = f"user:{user.pk}:owes" if user is not None else f"supplier:{supplier.pk}:owes"  # type: ignore[union-attr]
+        owner = f"user:{user.pk}" if user is not None else f"supplier:{supplier.pk}"  # type: ignore[union-attr]
+        code = f"{owner}:owes"
     elif kind == AccountKind.WITHDRAWALS:
         code = "withdrawals:held"
     else:
@@ -121,7 +122,7 @@ def account_for(
         "supplier": supplier is not None,
         "gateway": bool(gateway),
     }
-    wanted = {"user", "supplier"} if rule.owner == "party" else {rule.owner}
+    wanted: set[str | None] = {"user", "supplier"} if rule.owner == "party" else {rule.owner}
     if rule.owner == "party" and given["user"] == given["supplier"]:
         raise ValidationFailed(
             _("This account belongs to a user or a supplier: give exactly one."), field="user"

@@ -24,6 +24,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from vshop.analytics.visits import page_viewed
 from vshop.catalog.models import Category, ProductImage
 from vshop.errors import NotFound
 from vshop.fans.selectors import fan_follows
@@ -179,6 +180,7 @@ def anonymous_page_cache(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, **kwargs: object) -> HttpResponse:
+        page_viewed(request, slug=slug)  # traffic: one cache call, a write only for a new visit
         if not _is_cacheable(request):
             return view(request, slug, **kwargs)
         version = selectors.shop_content_version(slug=slug)
