@@ -198,6 +198,31 @@ def assert_buying_works(initial: dict[int, int]) -> None:
         else:
             assert not succeeded.exists()
     assert_stock_adds_up(initial)
+    assert_promoting_works()
+
+
+def assert_promoting_works() -> None:
+    from vshop.analytics.models import Visit
+    from vshop.distribution.models import OrderAttribution, Programme, Promoter
+    from vshop.ledger.checks import ledger_check
+    from vshop.ledger.models import OrderSplit
+
+    lily = Shop.objects.get(slug=data.SHOPS[0].slug)
+    assert Programme.objects.get(shop=lily).levels == 2
+    recruit = Promoter.objects.get(shop=lily, recruiter__isnull=False)
+    assert recruit.is_active and recruit.recruiter.is_active
+    assert Promoter.objects.filter(status="applied").exists()  # AJ has an application to decide
+    # the demo fan came through the recruit's link: her paid orders at Lily's pay both levels,
+    # in every stage of the money's life
+    fan = User.objects.get(email=data.FAN_EMAIL)
+    paid_at_lily = Order.objects.filter(buyer=fan, shop=lily, paid_at__isnull=False)
+    assert OrderAttribution.objects.filter(order__in=paid_at_lily, promoter=recruit).exists()
+    splits = OrderSplit.objects.filter(order__in=paid_at_lily, promoter=recruit.user)
+    assert {s.stage for s in splits} == {"pending", "frozen", "available"}
+    assert all(s.commission2 > 0 and s.promoter2_id == recruit.recruiter.user_id for s in splits)
+    assert Visit.objects.filter(shop=lily, channel="moments").exists()
+    assert Visit.objects.filter(channel="direct").count() > 50
+    assert ledger_check() == []
 
 
 def test_demo_loads_what_it_promises_and_every_rule_holds(

@@ -27,9 +27,10 @@ from vshop.accounts.identifiers import normalize_mobile
 from vshop.accounts.models import User
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductImage, Sku, Supplier, SupplierStatus
-from vshop.demo import buying, data, drawings
+from vshop.demo import buying, data, drawings, promoting
 from vshop.fans import services as fans
 from vshop.fans.models import Follow
+from vshop.ledger.maintenance import purge_books
 from vshop.orders.models import AfterSalesPhoto, Checkout, DeliveryRule, Order
 from vshop.payments.models import Payment, PaymentNotification, Refund, SandboxTransaction
 from vshop.shops import services as shops
@@ -282,6 +283,9 @@ def _load(rng: random.Random) -> None:
         for shop in followed:
             fans.fan_follow(fan=fan, shop=shop)
 
+    promoting.load_promoters(
+        rng, shops_by_slug={shop.slug: shop for shop in demo_shops}, fans=fan_users
+    )
     buying.load_buying(
         rng,
         suppliers=suppliers,
@@ -361,6 +365,14 @@ def _delete_orders(
         ).values_list("image", "thumbnail")
         for name in pair
     ]
+    # The demo's part of the book goes with its orders and accounts (and the platform's fee
+    # and gateway balances are recomputed without it).
+    purge_books(
+        accounts=Q(user__in=users) | Q(supplier__owner__in=users),
+        order_ids=list(
+            Order.objects.filter(checkout_id__in=checkout_ids).values_list("pk", flat=True)
+        ),
+    )
     Order.objects.filter(checkout_id__in=checkout_ids).delete()
     Checkout.objects.filter(pk__in=checkout_ids).delete()
     return files
@@ -511,6 +523,7 @@ def print_demo_logins() -> None:
         ("supplier", data.SUPPLIERS[0].email, data.PASSWORDS["supplier"], f"{base}/supplier/"),
         ("shop owner", lily.email, data.PASSWORDS["shop_owner"], f"{base}/me/shop/"),
         ("fan", data.FAN_EMAIL, data.PASSWORDS["fan"], f"{base}/s/{lily.slug}/"),
+        ("promoter", fan_rows()[2][0], data.PASSWORDS["fan"], f"{base}/me/promoting/"),
     ]
     widths = [
         max(len(r[i]) for r in [("role", "login", "password", "where"), *rows]) for i in range(4)
