@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vshop.distribution import services
 from vshop.distribution.models import (
@@ -29,7 +30,7 @@ class ResolvedFilter(admin.SimpleListFilter):
     parameter_name = "resolved"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("no", str(_("Open"))), ("yes", str(_("Resolved")))]
+        return [("no", str(pgettext_lazy("flag", "Open"))), ("yes", str(_("Resolved")))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Flag]) -> QuerySet[Flag]:
         if self.value() == "no":

@@ -58,6 +58,7 @@ class ProgrammeForm(forms.Form):
     level2_rate = PercentField(
         label=_("Promoter who recruited her (%)"),
         required=False,
+        # xgettext:no-python-format
         help_text=_("Only with two levels. Both levels together: at most 100% of your margin."),
     )
     attribution_model = forms.ChoiceField(

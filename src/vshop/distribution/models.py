@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The whole margin, in basis points.
 WHOLE = 10_000
@@ -128,7 +129,7 @@ class ListingCommission(models.Model):
 
 class PromoterStatus(models.TextChoices):
     APPLIED = "applied", _("Waiting for approval")
-    ACTIVE = "active", _("Promoter")
+    ACTIVE = "active", pgettext_lazy("promoter status", "Promoter")
     REJECTED = "rejected", _("Not approved")
     REMOVED = "removed", _("Removed")
 

@@ -53,6 +53,7 @@ class TooManyLevels(ValidationFailed):
 class RateAboveMargin(ValidationFailed):
     code = "rate_above_margin"
     default_message = gettext_lazy(
+        # xgettext:no-python-format
         "Rate above the margin: the two levels together can be at most 100% of your margin, "
         "so a sale never costs you more than it earns."
     )
@@ -110,7 +111,7 @@ def _checked_rates(*, level1_rate: object, level2_rate: object, levels: int) -> 
     if rate2 > 0 and levels < 2:
         raise ValidationFailed(
             _(
-                "Level 2 pays the promoter who recruited the seller: turn on two levels first, "
+                "Level 2 pays the promoter who recruited the promoter who brought the buyer: turn on two levels first, "
                 "or set the level 2 rate to 0."
             ),
             field="level2_rate",

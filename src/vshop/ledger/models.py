@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AppendOnlyError(RuntimeError):
@@ -48,7 +49,7 @@ class NormalSide(models.TextChoices):
 
 
 class TransactionKind(models.TextChoices):
-    PAYMENT = "payment", _("Payment")
+    PAYMENT = "payment", pgettext_lazy("ledger", "Payment")
     SPLIT = "split", _("Split")
     REFUND = "refund", _("Refund")
     CLAWBACK = "clawback", _("Clawback")
