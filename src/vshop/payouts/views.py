@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vshop.accounts.models import User
 from vshop.catalog.models import Supplier
 from vshop.errors import DomainError, ValidationFailed
-from vshop.ledger.models import Account
+from vshop.ledger.models import Account, TransactionKind
 from vshop.ledger.selectors import StatementLine
 from vshop.money import format_money
 from vshop.payouts import selectors, services
@@ -47,6 +47,12 @@ class Row:
     @property
     def created_at(self) -> datetime:
         return self.line.created_at
+
+    @property
+    def what(self) -> str:
+        """What moved the money, in the reader's language (memos are written in English)."""
+        kind = TransactionKind(self.line.transaction_kind).label
+        return f"{kind} · {self.line.reference}" if self.line.reference else str(kind)
 
 
 def _page_number(request: HttpRequest) -> int:
