@@ -368,3 +368,24 @@ def test_split_amounts_never_exceed_the_margin():
     assert parts["owner_amount"] >= 50  # her delivery fee at least
     total = sum(parts[p] for p in bookings.PARTS)
     assert total == 1000 + 6 + 50
+
+
+def test_the_platform_refund_through_the_api_is_for_operators_only(setup, shop, fan):
+    from tests.api.conftest import client_for
+
+    listing, sharer, _r = setup
+    touch(shop, sharer.user, fan)
+    order = paid_order(fan, listing)
+    receive_and_complete(order)
+    url = f"/api/operator/orders/{order.number}/refund"
+    for somebody in (fan, shop.owner, sharer.user):
+        assert client_for(somebody).post(url, {"amount": 100, "reason": "x"}).status_code == 403
+    assert client_for(make_operator()).post(url, {"amount": 100}).status_code in (400, 422)
+    assert not Refund.objects.filter(order=order).exists()
+
+    with committed():
+        response = client_for(make_operator()).post(url, {"amount": 100, "reason": "late claim"})
+    assert response.status_code == 200, response.content
+    assert response.json()["refunded_total"] == 100
+    assert OrderSplit.objects.get(order=order).refunded == 100
+    assert ledger_check() == []
