@@ -18,6 +18,7 @@ from django.utils import timezone
 from vshop.accounts.models import User
 from vshop.distribution.models import (
     DIRECT,
+    MAX_ATTRIBUTION_DAYS,
     AttributionModel,
     OrderAttribution,
     Programme,
@@ -36,20 +37,22 @@ def attribute_orders(
         return []
     now = now or timezone.now()
     shop_ids = {o.shop_id for o in orders}
-    programmes = {p.shop_id: p for p in Programme.objects.filter(shop_id__in=shop_ids)}
-    days = {
-        sid: (programmes[sid] if sid in programmes else Programme()).attribution_days
-        for sid in shop_ids
-    }
+    # The longest window a shop may choose; each shop's own window is applied below. Without a
+    # touch (most orders) that is the only query before the insert.
     touches = list(
         Touch.objects.filter(
             user=buyer,
             shop_id__in=shop_ids,
-            created_at__gte=now - timedelta(days=max(days.values())),
+            created_at__gte=now - timedelta(days=MAX_ATTRIBUTION_DAYS),
         )
         .order_by("created_at", "pk")
         .only("id", "shop_id", "sharer_id", "channel", "created_at")
     )
+    touched = {t.shop_id for t in touches}
+    programmes = (
+        {p.shop_id: p for p in Programme.objects.filter(shop_id__in=touched)} if touched else {}
+    )
+    days = {sid: programmes.get(sid, Programme()).attribution_days for sid in shop_ids}
     sharer_ids = {t.sharer_id for t in touches}
     promoters = {
         (p.shop_id, p.user_id): p

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from django.db.models import Prefetch
 
 from vshop.distribution.models import ListingCommission, OrderAttribution, Programme
-from vshop.distribution.selectors import programme_of
 from vshop.ledger.bookings import LineRates, platform_fee_rate, split_amounts
 from vshop.ledger.models import OrderSplit
 from vshop.orders.models import Order, OrderLine
@@ -49,16 +48,22 @@ def splits_for_orders(*, orders: Sequence[Order], gateway: str) -> list[OrderSpl
             "promoter", "promoter2"
         )
     }
-    shop_ids = {o.shop_id for o in orders}
-    programmes = {p.shop_id: p for p in Programme.objects.filter(shop_id__in=shop_ids)}
-    listing_ids = {x.listing_id for o in orders for x in o.lines.all() if x.listing_id}
-    listing_rates = {
-        c.listing_id: c for c in ListingCommission.objects.filter(listing_id__in=listing_ids)
-    }
+    # Rates matter only for orders that pay a promoter: most orders skip these two queries.
+    paying = [o for o in orders if o.pk in attributions and attributions[o.pk].promoter_id]
+    shop_ids = {o.shop_id for o in paying}
+    programmes = (
+        {p.shop_id: p for p in Programme.objects.filter(shop_id__in=shop_ids)} if paying else {}
+    )
+    listing_ids = {x.listing_id for o in paying for x in o.lines.all() if x.listing_id}
+    listing_rates = (
+        {c.listing_id: c for c in ListingCommission.objects.filter(listing_id__in=listing_ids)}
+        if listing_ids
+        else {}
+    )
     fee_rate = platform_fee_rate()
     splits = []
     for order in orders:
-        programme = programmes.get(order.shop_id) or programme_of(shop=order.shop)
+        programme = programmes.get(order.shop_id) or Programme()
         attribution = attributions.get(order.pk)
         promoter = attribution.promoter if attribution else None
         promoter2 = attribution.promoter2 if attribution else None

@@ -20,6 +20,8 @@ WHOLE = 10_000
 # China's rules on distribution forbid three levels or more; we stop at two, here and in the
 # database constraints below.
 MAX_LEVELS = 2
+# The longest attribution window a shop may choose (the CHECK on Programme below).
+MAX_ATTRIBUTION_DAYS = 90
 
 
 class JoinPolicy(models.TextChoices):
@@ -92,7 +94,8 @@ class Programme(models.Model):
                 name="programme_rates_within_margin",
             ),
             models.CheckConstraint(
-                condition=Q(attribution_days__gte=1) & Q(attribution_days__lte=90),
+                condition=Q(attribution_days__gte=1)
+                & Q(attribution_days__lte=MAX_ATTRIBUTION_DAYS),
                 name="programme_attribution_days_range",
             ),
         ]

@@ -38,7 +38,7 @@ from vshop.ledger.models import (
     SplitStage,
     TransactionKind,
 )
-from vshop.ledger.services import account_for, post
+from vshop.ledger.services import AccountSpec, account_for, accounts_for, post
 
 log = logging.getLogger(__name__)
 
@@ -129,19 +129,36 @@ def _holder(split: OrderSplit, part: str) -> User | Supplier | None:
     return User(pk=user_id) if user_id else None
 
 
-def _party_account(split: OrderSplit, part: str, bucket: str) -> Account:
+def _party_spec(split: OrderSplit, part: str, bucket: str) -> AccountSpec:
     currency = split.currency
     if part == "platform_fee":
-        return account_for(kind=AccountKind.PLATFORM_FEE, currency=currency)
+        return AccountSpec(AccountKind.PLATFORM_FEE, currency=currency)
     holder = _holder(split, part)
     if holder is None:
         raise AssertionError(f"share {part} of order {split.order_id} has nobody to hold it")
     if isinstance(holder, Supplier):
-        return account_for(
-            kind=AccountKind.SUPPLIER_PAYABLE, bucket=bucket, supplier=holder, currency=currency
+        return AccountSpec(
+            AccountKind.SUPPLIER_PAYABLE, bucket=bucket, supplier=holder, currency=currency
         )
     kind = AccountKind.OWNER_EARNINGS if part == "owner_amount" else AccountKind.PROMOTER_COMMISSION
-    return account_for(kind=kind, bucket=bucket, user=holder, currency=currency)
+    return AccountSpec(kind, bucket=bucket, user=holder, currency=currency)
+
+
+def _party_account(split: OrderSplit, part: str, bucket: str) -> Account:
+    spec = _party_spec(split, part, bucket)
+    return account_for(
+        kind=spec.kind,
+        bucket=spec.bucket,
+        user=spec.user,
+        supplier=spec.supplier,
+        currency=spec.currency,
+    )
+
+
+def _resolved(lines: Sequence[tuple[AccountSpec, int]]) -> list[tuple[Account, int]]:
+    """Lines of specs as lines of accounts, all found in one query."""
+    accounts = accounts_for([spec for spec, _amount in lines])
+    return [(account, amount) for account, (_spec, amount) in zip(accounts, lines, strict=True)]
 
 
 def _receivable(holder: User | Supplier, currency: str) -> Account:
@@ -185,15 +202,19 @@ def orders_paid(*, payment_number: str, gateway: str, splits: Sequence[OrderSpli
     if not splits:
         return
     OrderSplit.objects.bulk_create(splits)
-    lines: list[tuple[Account, int]] = [
-        (_gateway(gateway, splits[0].currency), sum(s.total for s in splits))
+    specs: list[tuple[AccountSpec, int]] = [
+        (
+            AccountSpec(AccountKind.GATEWAY_CLEARING, gateway=gateway, currency=splits[0].currency),
+            sum(s.total for s in splits),
+        )
     ]
     for split in splits:
         for part in PARTS:
             amount = getattr(split, part)
             if amount:
                 bucket = "" if part == "platform_fee" else Bucket.PENDING
-                lines.append((_party_account(split, part, bucket), -amount))
+                specs.append((_party_spec(split, part, bucket), -amount))
+    lines = _resolved(specs)
     post(
         kind=TransactionKind.PAYMENT,
         key=f"payment:{payment_number}",
@@ -260,20 +281,22 @@ def orders_moved_on(*, order_ids: Sequence[int], to: str) -> int:
     )
     if not splits:
         return 0
-    lines: list[tuple[Account, int]] = []
-    freed: dict[int, tuple[Account, User | Supplier, int]] = {}
+    specs: list[tuple[AccountSpec, int]] = []
+    holders: list[User | Supplier | None] = []
     for split in splits:
         for part, amount in remaining(split).items():
             if not amount or part == "platform_fee":
                 continue
             # Credit-normal buckets: a debit lowers the source, a credit raises the target.
-            target = _party_account(split, part, to)
-            lines.append((_party_account(split, part, split.stage), amount))
-            lines.append((target, -amount))
-            holder = _holder(split, part)
-            if to == SplitStage.AVAILABLE and holder is not None:
-                before = freed.get(target.pk, (target, holder, 0))[2]
-                freed[target.pk] = (target, holder, before + amount)
+            specs.append((_party_spec(split, part, split.stage), amount))
+            specs.append((_party_spec(split, part, to), -amount))
+            holders += [None, _holder(split, part)]
+    lines = _resolved(specs)
+    freed: dict[int, tuple[Account, User | Supplier, int]] = {}
+    for (target, amount), holder in zip(lines, holders, strict=True):
+        if to == SplitStage.AVAILABLE and holder is not None:
+            before = freed.get(target.pk, (target, holder, 0))[2]
+            freed[target.pk] = (target, holder, before - amount)
     if freed:
         lines.extend(
             _repayments(list(freed.values()), splits[0].currency, [account for account, _ in lines])

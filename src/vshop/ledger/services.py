@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Case, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
@@ -97,6 +97,87 @@ def _account_code(
     return code if currency == "CNY" else f"{code}:{currency}"
 
 
+@dataclass(frozen=True)
+class AccountSpec:
+    """Which account: its kind, bucket and owner (a user, a supplier, a gateway or nobody)."""
+
+    kind: str
+    bucket: str = ""
+    user: User | None = None
+    supplier: Supplier | None = None
+    gateway: str | None = None
+    currency: str = "CNY"
+
+    def code(self) -> str:
+        """The account's unique code, once the spec is checked against the kind's rule."""
+        rule = _RULES.get(self.kind)
+        if rule is None:
+            raise ValidationFailed(_("Unknown ledger account kind."), field="kind")
+        bucket, user, supplier, gateway = self.bucket, self.user, self.supplier, self.gateway
+        if rule.buckets and bucket not in (Bucket.PENDING, Bucket.FROZEN, Bucket.AVAILABLE):
+            raise ValidationFailed(
+                _("This account needs a bucket: pending, frozen or available."), field="bucket"
+            )
+        if not rule.buckets and bucket:
+            raise ValidationFailed(_("This account has no buckets."), field="bucket")
+        given = {
+            "user": user is not None,
+            "supplier": supplier is not None,
+            "gateway": bool(gateway),
+        }
+        wanted: set[str | None] = {"user", "supplier"} if rule.owner == "party" else {rule.owner}
+        if rule.owner == "party" and given["user"] == given["supplier"]:
+            raise ValidationFailed(
+                _("This account belongs to a user or a supplier: give exactly one."), field="user"
+            )
+        for owner, is_given in given.items():
+            if rule.owner == "party" and owner != "gateway":
+                continue
+            if is_given != (owner in wanted):
+                raise ValidationFailed(
+                    _(
+                        "This account belongs to a user, a supplier, a gateway or the platform: give exactly its owner."
+                    ),
+                    field=owner,
+                )
+        if (user is not None and user.pk is None) or (supplier is not None and supplier.pk is None):
+            raise ValidationFailed(_("The owner of an account must be saved first."))
+        if gateway is not None and (len(gateway) > 32 or not gateway.replace("_", "").isalnum()):
+            raise ValidationFailed(_("Unknown gateway."), field="gateway")
+        currency = self.currency
+        if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+            raise ValidationFailed(
+                _("A currency is a three-letter code such as CNY."), field="currency"
+            )
+        return _account_code(
+            kind=self.kind,
+            bucket=bucket,
+            user=user,
+            supplier=supplier,
+            gateway=gateway,
+            currency=currency,
+        )
+
+    def create(self, code: str) -> Account:
+        """Create it; race-safe: the code is unique, and a loser of the race reads the winner's
+        row."""
+        rule = _RULES[self.kind]
+        try:
+            with transaction.atomic():
+                return Account.objects.create(
+                    code=code,
+                    kind=self.kind,
+                    bucket=self.bucket,
+                    user=self.user,
+                    supplier=self.supplier,
+                    currency=self.currency,
+                    normal_side=rule.normal_side,
+                    may_go_negative=rule.may_go_negative,
+                )
+        except IntegrityError:
+            return Account.objects.get(code=code)
+
+
 def account_for(
     *,
     kind: str,
@@ -106,66 +187,21 @@ def account_for(
     gateway: str | None = None,
     currency: str = "CNY",
 ) -> Account:
-    """The account of this kind, bucket and owner, created on first use (race-safe: the code is
-    unique, and a loser of the race reads the winner's row)."""
-    rule = _RULES.get(kind)
-    if rule is None:
-        raise ValidationFailed(_("Unknown ledger account kind."), field="kind")
-    if rule.buckets and bucket not in (Bucket.PENDING, Bucket.FROZEN, Bucket.AVAILABLE):
-        raise ValidationFailed(
-            _("This account needs a bucket: pending, frozen or available."), field="bucket"
-        )
-    if not rule.buckets and bucket:
-        raise ValidationFailed(_("This account has no buckets."), field="bucket")
-    given = {
-        "user": user is not None,
-        "supplier": supplier is not None,
-        "gateway": bool(gateway),
-    }
-    wanted: set[str | None] = {"user", "supplier"} if rule.owner == "party" else {rule.owner}
-    if rule.owner == "party" and given["user"] == given["supplier"]:
-        raise ValidationFailed(
-            _("This account belongs to a user or a supplier: give exactly one."), field="user"
-        )
-    for owner, is_given in given.items():
-        if rule.owner == "party" and owner != "gateway":
-            continue
-        if is_given != (owner in wanted):
-            raise ValidationFailed(
-                _(
-                    "This account belongs to a user, a supplier, a gateway or the platform: give exactly its owner."
-                ),
-                field=owner,
-            )
-    if (user is not None and user.pk is None) or (supplier is not None and supplier.pk is None):
-        raise ValidationFailed(_("The owner of an account must be saved first."))
-    if gateway is not None and (len(gateway) > 32 or not gateway.replace("_", "").isalnum()):
-        raise ValidationFailed(_("Unknown gateway."), field="gateway")
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        raise ValidationFailed(
-            _("A currency is a three-letter code such as CNY."), field="currency"
-        )
-
-    code = _account_code(
-        kind=kind, bucket=bucket, user=user, supplier=supplier, gateway=gateway, currency=currency
-    )
+    """The account of this kind, bucket and owner, created on first use."""
+    spec = AccountSpec(kind, bucket, user, supplier, gateway, currency)
+    code = spec.code()
     account = Account.objects.filter(code=code).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return Account.objects.create(
-                code=code,
-                kind=kind,
-                bucket=bucket,
-                user=user,
-                supplier=supplier,
-                currency=currency,
-                normal_side=rule.normal_side,
-                may_go_negative=rule.may_go_negative,
-            )
-    except IntegrityError:
-        return Account.objects.get(code=code)
+    return account if account is not None else spec.create(code)
+
+
+def accounts_for(specs: Sequence[AccountSpec]) -> list[Account]:
+    """The accounts of ``specs``, in their order, found in one query (created on first use)."""
+    codes = [spec.code() for spec in specs]
+    found = {a.code: a for a in Account.objects.filter(code__in=set(codes))}
+    for spec, code in zip(specs, codes, strict=True):
+        if code not in found:
+            found[code] = spec.create(code)
+    return [found[code] for code in codes]
 
 
 def _validated_lines(
@@ -235,8 +271,16 @@ def post(
     checked = _validated_lines(kind=kind, key=key, lines=lines, memo=memo, reference=reference)
     wanted = sorted((account.pk, amount) for account, amount in checked)
     with transaction.atomic():
-        # The stored kind and currency decide, not what the caller's objects say.
-        accounts = Account.objects.in_bulk([pk for pk, _amount in wanted])
+        # Lock every account of the transaction first, in ascending id order, so concurrent
+        # posts queue instead of deadlocking; what is stored decides (side, currency, balance),
+        # not what the caller's objects say.
+        accounts = {
+            a.pk: a
+            for a in Account.objects.select_for_update()
+            .filter(pk__in=[pk for pk, _amount in wanted])
+            .order_by("pk")
+            .only("id", "normal_side", "currency", "balance", "may_go_negative")
+        }
         if len(accounts) != len(wanted):
             raise ValidationFailed(_("Each entry needs a saved ledger account."), field="lines")
         currencies = {account.currency for account in accounts.values()}
@@ -244,39 +288,58 @@ def post(
             raise ValidationFailed(
                 _("All entries of a ledger transaction must be in one currency."), field="lines"
             )
-
-        existing = Transaction.objects.filter(key=key).first()
-        if existing is not None:
-            return _replayed(existing, kind=kind, wanted=wanted)
-        try:
-            with transaction.atomic():
-                txn = Transaction.objects.create(
-                    kind=kind,
-                    key=key,
-                    memo=memo,
-                    reference=reference,
-                    currency=currencies.pop(),
-                )
-        except IntegrityError:
-            # A concurrent post with this key committed first.
+        balances = {
+            pk: accounts[pk].balance + accounts[pk].in_normal_terms(amount) for pk, amount in wanted
+        }
+        txn = _insert_once(
+            kind=kind, key=key, memo=memo, reference=reference, currency=currencies.pop()
+        )
+        if txn is None:
             return _replayed(Transaction.objects.get(key=key), kind=kind, wanted=wanted)
-
+        # Checked under the locks, so nothing can change it before the commit; the database's
+        # CHECK constraint stays the last line of defence.
+        if any(balances[pk] < 0 and not accounts[pk].may_go_negative for pk in balances):
+            raise InsufficientBalance(field="lines")
         Entry.objects.bulk_create(
             Entry(transaction=txn, account_id=pk, amount=amount, created_at=txn.created_at)
             for pk, amount in wanted
         )
-        for pk, amount in wanted:  # ascending account id: concurrent posts never deadlock
-            delta = accounts[pk].in_normal_terms(amount)
-            rows = Account.objects.filter(pk=pk)
-            if delta < 0:
-                rows = rows.filter(Q(may_go_negative=True) | Q(balance__gte=-delta))
-            if rows.update(balance=F("balance") + delta) != 1:
-                raise InsufficientBalance(field="lines")
+        Account.objects.filter(pk__in=balances).update(
+            balance=Case(
+                *(When(pk=pk, then=Value(balance)) for pk, balance in balances.items()),
+                output_field=BigIntegerField(),
+            )
+        )
 
     # The caller's objects show the balances just written.
-    fresh = dict(Account.objects.filter(pk__in=accounts).values_list("pk", "balance"))
     for account, _amount in checked:
-        account.balance = fresh[account.pk]
+        account.balance = balances[account.pk]
+    return txn
+
+
+def _insert_once(
+    *, kind: str, key: str, memo: str, reference: str, currency: str
+) -> Transaction | None:
+    """Insert the transaction row, or None when its key is taken (one statement either way:
+    INSERT … ON CONFLICT DO NOTHING)."""
+    txn = Transaction(kind=kind, key=key, memo=memo, reference=reference, currency=currency)
+    table = Transaction._meta.db_table
+    fields = ["kind", "key", "memo", "currency", "reference", "created_at"]
+    ops = connection.ops
+    values = [kind, key, memo, currency, reference, ops.adapt_datetimefield_value(txn.created_at)]
+    columns = ", ".join(ops.quote_name(f) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ops.quote_name(table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            "ON CONFLICT (key) DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    txn.pk = row[0]
+    txn._state.adding = False
     return txn
 
 
