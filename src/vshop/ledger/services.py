@@ -14,6 +14,7 @@ an account that may not go negative is never overdrawn.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -270,7 +271,10 @@ def post(
     Locks each changed account row (conditional UPDATE, ascending id) until the commit."""
     checked = _validated_lines(kind=kind, key=key, lines=lines, memo=memo, reference=reference)
     wanted = sorted((account.pk, amount) for account, amount in checked)
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: everything that can refuse the
+    # post is checked before its first write.
+    within = transaction.atomic() if not connection.in_atomic_block else nullcontext()
+    with within:
         # Lock every account of the transaction first, in ascending id order, so concurrent
         # posts queue instead of deadlocking; what is stored decides (side, currency, balance),
         # not what the caller's objects say.
@@ -291,19 +295,24 @@ def post(
         balances = {
             pk: accounts[pk].balance + accounts[pk].in_normal_terms(amount) for pk, amount in wanted
         }
+        overdrawn = any(balances[pk] < 0 and not accounts[pk].may_go_negative for pk in balances)
+        if overdrawn:
+            # A repeat of a post already written is answered as a repeat, not as an overdraft.
+            existing = Transaction.objects.filter(key=key).first()
+            if existing is not None:
+                return _replayed(existing, kind=kind, wanted=wanted)
+            raise InsufficientBalance(field="lines")
         txn = _insert_once(
             kind=kind, key=key, memo=memo, reference=reference, currency=currencies.pop()
         )
         if txn is None:
             return _replayed(Transaction.objects.get(key=key), kind=kind, wanted=wanted)
-        # Checked under the locks, so nothing can change it before the commit; the database's
-        # CHECK constraint stays the last line of defence.
-        if any(balances[pk] < 0 and not accounts[pk].may_go_negative for pk in balances):
-            raise InsufficientBalance(field="lines")
         Entry.objects.bulk_create(
             Entry(transaction=txn, account_id=pk, amount=amount, created_at=txn.created_at)
             for pk, amount in wanted
         )
+        # Checked under the locks above, so nothing can change them before the commit; the
+        # database's CHECK constraint stays the last line of defence.
         Account.objects.filter(pk__in=balances).update(
             balance=Case(
                 *(When(pk=pk, then=Value(balance)) for pk, balance in balances.items()),

@@ -449,12 +449,14 @@ def checkout_cancel(
 
 
 @transaction.atomic(savepoint=False)  # part of applying a payment notification
-def checkout_mark_paid(*, checkout_id: int, paid_at: object) -> dict[int, int] | None:
+def checkout_mark_paid(
+    *, checkout_id: int, paid_at: object
+) -> tuple[dict[int, int], list[Order]] | None:
     """A payment of this checkout succeeded: its orders are paid.
 
     Returns None when the checkout was already paid or cancelled: the caller refunds that
     payment. The conditional UPDATE decides between a payment and a timeout racing.
-    Otherwise returns the units to sell, which the caller moves from reserved to sold with
+    Otherwise returns the orders (with their lines' money, for the book) and the units to sell, which the caller moves from reserved to sold with
     ``inventory.stock_sell`` as the last write of its transaction: a popular SKU's stock row is
     then locked only for the moment before the commit, not for the rest of the work.
     """
@@ -471,6 +473,8 @@ def checkout_mark_paid(*, checkout_id: int, paid_at: object) -> dict[int, int] |
             "number",
             "status",
             "total",
+            "delivery_fee",
+            "currency",
             "buyer_id",
             "checkout_id",
             "shop__name",
@@ -478,12 +482,18 @@ def checkout_mark_paid(*, checkout_id: int, paid_at: object) -> dict[int, int] |
             "supplier__owner_id",
         )
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.only("order_id", "sku_id", "quantity"))
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.only(
+                    "order_id", "sku_id", "quantity", "listing_id", "unit_price", "supply_price"
+                ),
+            )
         )
+        .order_by("pk")
     )
     for order in orders:
         order_transition(order=order, to=OrderStatus.PAID, role=Role.GATEWAY, paid_at=paid_at)
-    return _units([x for o in orders for x in o.lines.all()])
+    return _units([x for o in orders for x in o.lines.all()]), orders
 
 
 # --- after payment: cancel, ship, receive, complete ----------------------------------------

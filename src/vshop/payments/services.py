@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
-from vshop.distribution.commission import splits_for_checkout
+from vshop.distribution.commission import splits_for_orders
 from vshop.distribution.flags import refunded_after_settlement
 from vshop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from vshop.inventory import services as inventory
@@ -159,20 +159,21 @@ def _payment_succeeded(payment: Payment, n: Notification) -> tuple[str, dict[int
         )
         return "amount_mismatch", None
     now = timezone.now()
-    units = orders.checkout_mark_paid(checkout_id=payment.checkout_id, paid_at=now)
+    paid = orders.checkout_mark_paid(checkout_id=payment.checkout_id, paid_at=now)
     Payment.objects.filter(pk=payment.pk).update(
         status=PaymentStatus.SUCCEEDED,
         provider_ref=n.provider_ref[:64],
         paid_at=now,
-        settles_checkout=units is not None,
+        settles_checkout=paid is not None,
     )
     payment.status = PaymentStatus.SUCCEEDED
     payment.provider_ref = n.provider_ref[:64]
-    if units is not None:
+    if paid is not None:
+        units, paid_orders = paid
         bookings.orders_paid(
             payment_number=payment.number,
             gateway=payment.gateway,
-            splits=splits_for_checkout(checkout_id=payment.checkout_id, gateway=payment.gateway),
+            splits=splits_for_orders(orders=paid_orders, gateway=payment.gateway),
         )
         return "paid", units
     # Cancelled (the time ran out) or paid by another payment: give this money back.
