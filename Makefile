@@ -30,6 +30,7 @@ lint: install
 bench: install
 	$(VENV)/bin/python bench/storefront.py
 	$(VENV)/bin/python bench/checkout.py
+	$(VENV)/bin/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
