@@ -53,6 +53,7 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -402,6 +403,13 @@ class Money(RuleBasedStateMachine):
                 for u in (u1, u2, u3, b.owner, self.buyers[0], s1.owner)
             ),
         ]
+
+    @initialize(twice=st.booleans())
+    def notifications(self, twice: bool) -> None:
+        """In half the runs the sandbox delivers every notification twice, as providers
+        sometimes do: each must take effect once."""
+        if twice:
+            self._override(VSHOP_SANDBOX_DUPLICATE_RATE=1.0)
 
     # --- model helpers ------------------------------------------------------------------------
 
