@@ -3,6 +3,16 @@ script's folder is on ``sys.path``, so ``import _common`` finds this file."""
 
 from __future__ import annotations
 
+import os
+
+# A one-box install talks to PostgreSQL over its Unix socket (Debian's default); TCP otherwise.
+SOCKET_DIR = "/var/run/postgresql"
+DEFAULT_DB = (
+    "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/vshop_bench"
+    if os.path.exists(f"{SOCKET_DIR}/.s.PGSQL.5432")
+    else "postgres://postgres@127.0.0.1:5432/vshop_bench"
+)
+
 
 def ensure_database(url: str) -> None:
     """Create the benchmark's PostgreSQL database if it does not exist yet."""

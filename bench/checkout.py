@@ -43,16 +43,9 @@ import threading
 import time
 from pathlib import Path
 
-from _common import ensure_database
+from _common import DEFAULT_DB, ensure_database
 
 ROOT = Path(__file__).resolve().parent.parent
-# A one-box install talks to PostgreSQL over its Unix socket (Debian's default); TCP otherwise.
-SOCKET_DIR = "/var/run/postgresql"
-DEFAULT_DB = (
-    "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/vshop_bench"
-    if os.path.exists(f"{SOCKET_DIR}/.s.PGSQL.5432")
-    else "postgres://postgres@127.0.0.1:5432/vshop_bench"
-)
 SKUS = 1000
 HOT_UNITS = 1000
 STOCK_PER_SKU = 1_000_000

@@ -46,15 +46,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ensure_database
+from _common import DEFAULT_DB, ensure_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SOCKET_DIR = "/var/run/postgresql"
-DEFAULT_DB = (
-    "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/vshop_bench"
-    if os.path.exists(f"{SOCKET_DIR}/.s.PGSQL.5432")
-    else "postgres://postgres@127.0.0.1:5432/vshop_bench"
-)
 SHOPS = 300
 PROMOTERS = 1000
 BUYERS = 1000
