@@ -346,7 +346,6 @@ def _mount_routers() -> None:
     from vshop.accounts.api import router as accounts_router
     from vshop.catalog.api import catalogue_router, supplier_router
     from vshop.catalog.api import operator_router as supplier_operator_router
-    from vshop.fans.api import router as fans_router
     from vshop.messaging.api import router as inbox_router
     from vshop.shops.api import listings_router, shops_router, storefront_router
     from vshop.shops.api import operator_router as shop_operator_router
@@ -359,7 +358,6 @@ def _mount_routers() -> None:
     api.add_router("/shops", shops_router)
     api.add_router("/listings", listings_router)
     api.add_router("/storefront", storefront_router)
-    api.add_router("/storefront", fans_router)
     api.add_router("/operator", supplier_operator_router)
     api.add_router("/operator", shop_operator_router)
     from vshop.orders import api as orders_api
@@ -383,6 +381,11 @@ def _mount_routers() -> None:
     distribution_api.mount(api)
     payouts_api.mount(api)
     analytics_api.mount(api)
+    from vshop.fans import api as fans_api
+    from vshop.trust import api as trust_api
+
+    fans_api.mount(api)
+    trust_api.mount(api)
     # Last: anything else under /api/ is a JSON 404, not Django's HTML page.
     api.add_router("/", _fallback)
     api._vshop_mounted = True  # type: ignore[attr-defined]

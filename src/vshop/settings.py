@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "vshop.distribution",
     "vshop.payouts",
     "vshop.analytics",
+    "vshop.trust",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,11 @@ VSHOP_PLATFORM_FEE_RATE = int(os.environ.get("VSHOP_PLATFORM_FEE_RATE", 500))
 VSHOP_WITHDRAWAL_MINIMUM = int(os.environ.get("VSHOP_WITHDRAWAL_MINIMUM", 1000))
 VSHOP_WITHDRAWAL_FEE = int(os.environ.get("VSHOP_WITHDRAWAL_FEE", 0))
 VSHOP_PAYOUT_GATEWAY = os.environ.get("VSHOP_PAYOUT_GATEWAY", "sandbox")
+
+# Fans: raw activity events are pruned after this many days, hourly rollups after that many;
+# daily rollups are kept.
+VSHOP_ACTIVITY_RAW_DAYS = int(os.environ.get("VSHOP_ACTIVITY_RAW_DAYS", 30))
+VSHOP_ACTIVITY_HOURLY_DAYS = int(os.environ.get("VSHOP_ACTIVITY_HOURLY_DAYS", 180))
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100

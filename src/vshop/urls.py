@@ -15,6 +15,12 @@ urlpatterns = [
     path("", include("vshop.web.urls")),
     path("accounts/", include("vshop.accounts.urls")),
     path("s/<slug:slug>/", include("vshop.shops.storefront_urls")),
+    # The fans' pages come before the shop pages: they share the /me/shop/ prefix.
+    path("", include("vshop.fans.urls_crm")),
+    path("", include("vshop.fans.urls_segments")),
+    path("", include("vshop.fans.urls_loyalty")),
+    path("", include("vshop.fans.urls_mine")),
+    path("", include("vshop.trust.urls")),
     path("me/shop/", include("vshop.shops.urls")),
     path("supplier/", include("vshop.catalog.urls")),
     path("fans/", include("vshop.fans.urls")),

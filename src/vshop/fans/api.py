@@ -1,7 +1,7 @@
 """Fans API: follow and unfollow a shop from its storefront."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import NinjaAPI, Router
 
 from vshop.api import ErrorOut, acting_user
 from vshop.fans import services
@@ -34,3 +34,15 @@ def unfollow(request: HttpRequest, slug: str) -> dict[str, object]:
         "is_following": False,
         "fan_count": shop_selectors.shop_public_get(slug=slug).fan_count,
     }
+
+
+def mount(api: NinjaAPI) -> None:
+    """The fans routers: following (storefront), the owner's CRM, segments, loyalty, and the
+    fan's own side. Each module adds its own routers under the prefixes it needs."""
+    from vshop.fans import api_crm, api_loyalty, api_mine, api_segments
+
+    api.add_router("/storefront", router)
+    api_crm.mount(api)
+    api_segments.mount(api)
+    api_loyalty.mount(api)
+    api_mine.mount(api)

@@ -206,6 +206,10 @@ class Order(models.Model):
     delivery_fee = models.PositiveIntegerField(_("delivery"))
     total = models.PositiveIntegerField(_("total"))
     refunded_total = models.PositiveIntegerField(_("refunded"), default=0)
+    # The shop's points the buyer paid with, and what they took off the goods (already out of
+    # ``items_total``; spread over the lines as ``OrderLine.points_discount``).
+    points_spent = models.PositiveIntegerField(_("points used"), default=0)
+    points_discount = models.PositiveIntegerField(_("paid with points"), default=0)
     # The delivery address, copied: later edits of the address book do not move a parcel.
     ship_name = models.CharField(_("recipient"), max_length=40)
     ship_mobile = models.CharField(_("mobile"), max_length=20)
@@ -278,6 +282,8 @@ class OrderLine(models.Model):
     unit_price = models.PositiveIntegerField(_("unit price"))
     supply_price = models.PositiveIntegerField(_("supply price"))
     quantity = models.PositiveIntegerField(_("quantity"))
+    # This line's part of the order's points discount: off the owner's margin, never the supply.
+    points_discount = models.PositiveIntegerField(default=0)
     line_total = models.PositiveIntegerField(_("line total"))
     refunded_amount = models.PositiveIntegerField(default=0)
     returned_quantity = models.PositiveIntegerField(default=0)
@@ -289,7 +295,7 @@ class OrderLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity"),
             models.CheckConstraint(
-                condition=Q(line_total=F("unit_price") * F("quantity")),
+                condition=Q(line_total=F("unit_price") * F("quantity") - F("points_discount")),
                 name="order_line_total_adds_up",
             ),
             models.CheckConstraint(

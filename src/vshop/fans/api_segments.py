@@ -1,0 +1,7 @@
+"""API: placeholder until the segments endpoints land."""
+
+from ninja import NinjaAPI
+
+
+def mount(api: NinjaAPI) -> None:
+    """Add this module's routers to the API."""
