@@ -12,6 +12,8 @@ from ninja.responses import Status
 from vshop.api import ErrorOut, Id, InputSchema, Page, acting_user
 from vshop.distribution import sharing
 from vshop.distribution.models import Channel, ShareLink
+from vshop.fans import activity
+from vshop.fans.models import ActivityKind
 
 router = Router(tags=["sharing"])
 
@@ -71,9 +73,11 @@ def share_link_create(request: HttpRequest, payload: ShareLinkIn) -> Status:
         if payload.listing_id is not None
         else None
     )
+    sharer = acting_user(request)
     link = sharing.share_link_for(
-        sharer=acting_user(request), shop=shop, listing=listing, channel=payload.channel
+        sharer=sharer, shop=shop, listing=listing, channel=payload.channel
     )
+    activity.record_by(user=sharer, shop_id=shop.pk, kind=ActivityKind.SHARE, ref=link.listing_id)
     return Status(201, link)
 
 

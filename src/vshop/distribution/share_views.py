@@ -20,6 +20,8 @@ from vshop.distribution import sharing
 from vshop.distribution.models import Channel
 from vshop.distribution.selectors import active_promoter
 from vshop.distribution.visitors import visitor_id
+from vshop.fans import activity
+from vshop.fans.models import ActivityKind
 from vshop.web.auth import acting_user
 from vshop.web.errors import domain_errors_as_pages
 
@@ -63,6 +65,7 @@ def share_page(request: HttpRequest, slug: str, listing_id: int | None = None) -
         else None
     )
     links = sharing.share_links_for(sharer=sharer, shop=shop, listing=listing)
+    activity.record_by(user=sharer, shop_id=shop.pk, kind=ActivityKind.SHARE, ref=listing_id)
     poster = next(link for link in links if link.channel == Channel.POSTER)
     return render(
         request,

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
 from vshop.errors import NotFound, ValidationFailed
+from vshop.fans import activity
+from vshop.fans.models import ActivityKind
 from vshop.messaging.models import BODY_MAX, KIND_MAX, LINK_MAX, TITLE_MAX, InboxMessage
 from vshop.messaging.tasks import inbox_email_send
 
@@ -141,6 +143,9 @@ def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
         message.read_at = timezone.now()
         InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
             read_at=message.read_at
+        )
+        activity.record_message(
+            user=user, link=message.link, message_id=message.pk, kind=ActivityKind.OPEN
         )
     return message
 

@@ -12,6 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from vshop.fans import activity
+from vshop.fans.models import ActivityKind
 from vshop.messaging import selectors, services
 from vshop.web.auth import acting_user
 from vshop.web.errors import domain_errors_as_pages
@@ -60,6 +62,9 @@ def open_message(request: HttpRequest, message_id: int) -> HttpResponse:
     if message.link and url_has_allowed_host_and_scheme(
         message.link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
+        activity.record_message(
+            user=request.user, link=message.link, message_id=message.pk, kind=ActivityKind.CLICK
+        )
         return redirect(message.link)
     return redirect(_inbox_url(_page_number(request.POST.get("page"))))
 

@@ -27,11 +27,14 @@ from django.utils.translation import get_language
 from vshop.analytics.visits import page_viewed
 from vshop.catalog.models import Category, ProductImage
 from vshop.errors import NotFound
+from vshop.fans import activity
+from vshop.fans.models import ActivityKind
 from vshop.fans.selectors import fan_follows
 from vshop.orders.carts import SESSION_KEY as CART_SESSION_KEY
 from vshop.shops import selectors
 from vshop.shops.models import Listing, Shop
 from vshop.shops.strategy import ListingOffer, Strategy, Unavailable, strategy_for
+from vshop.trust.selectors import listing_reviews
 
 PER_PAGE = 24
 MAX_PAGE = 200
@@ -270,6 +273,8 @@ def _shop_context(request: HttpRequest, shop: Shop) -> dict[str, object]:
 def shop_home(request: HttpRequest, slug: str) -> HttpResponse:
     """Cover, persona, follow button, category chips, then pinned and newest listings."""
     shop = _shop_or_404(slug)
+    if not _is_fragment(request):  # the next page of cards is the same visit
+        activity.record_by(user=request.user, shop_id=shop.pk, kind=ActivityKind.VISIT)
     page = _page_number(request)
     cards: list[ListingCard] = []
     has_more = False
@@ -297,6 +302,8 @@ def shop_home(request: HttpRequest, slug: str) -> HttpResponse:
 def shop_search(request: HttpRequest, slug: str) -> HttpResponse:
     """Search in one shop by words and category."""
     shop = _shop_or_404(slug)
+    if not _is_fragment(request):
+        activity.record_by(user=request.user, shop_id=shop.pk, kind=ActivityKind.VISIT)
     q = (request.GET.get("q") or "").strip()[:100]
     page = _page_number(request)
     categories = selectors.storefront_categories(shop=shop) if shop.is_open else []
@@ -330,6 +337,7 @@ def shop_search(request: HttpRequest, slug: str) -> HttpResponse:
 def shop_about(request: HttpRequest, slug: str) -> HttpResponse:
     """The persona: who runs the shop and why her fans trust her."""
     shop = _shop_or_404(slug)
+    activity.record_by(user=request.user, shop_id=shop.pk, kind=ActivityKind.VISIT)
     return _render(
         request,
         "shops/storefront/about.html",
@@ -347,6 +355,9 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
         listing = selectors.listing_public_by_slug(slug=slug, listing_id=listing_id)
     except NotFound as exc:
         raise Http404() from exc
+    activity.record_by(
+        user=request.user, shop_id=listing.shop_id, kind=ActivityKind.VIEW, ref=listing.pk
+    )
     card = ListingCard(listing, _strategy(request).offer_for(listing))
     # The buy box: each variant with its per-order limit, the first one in stock chosen.
     limits = {sku.pk: sku.max_per_order for sku in listing.product.skus.all()}
@@ -362,5 +373,8 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
             "buy_skus": buy_skus,
             "chosen_sku": chosen[0].sku_id if chosen else None,
             "chosen_limit": chosen[1] if chosen else 1,
+            # Verified-purchase reviews: one query; a new or hidden review bumps the shop's
+            # content version, so the anonymous page cache shows it on the next request.
+            "reviews": listing_reviews(listing_id=listing.pk),
         },
     )
