@@ -32,7 +32,13 @@ def splits_for_checkout(*, checkout_id: int, gateway: str) -> list[OrderSplit]:
             Prefetch(
                 "lines",
                 queryset=OrderLine.objects.only(
-                    "id", "order_id", "listing_id", "unit_price", "supply_price", "quantity"
+                    "id",
+                    "order_id",
+                    "listing_id",
+                    "unit_price",
+                    "supply_price",
+                    "quantity",
+                    "line_total",
                 ),
             )
         )
@@ -77,7 +83,8 @@ def splits_for_orders(*, orders: Sequence[Order], gateway: str) -> list[OrderSpl
                 LineRates(
                     line_id=x.pk,
                     listing_id=x.listing_id,
-                    margin=(x.unit_price - x.supply_price) * x.quantity,
+                    # What the owner really earned: after her points discount, if any.
+                    margin=x.line_total - x.supply_price * x.quantity,
                     supply=x.supply_price * x.quantity,
                     rate1=rate1 if promoter else 0,
                     rate2=rate2,

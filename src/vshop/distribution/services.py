@@ -34,6 +34,8 @@ from vshop.distribution.models import (
 )
 from vshop.distribution.selectors import active_promoter, programme_of, promoter_by_code
 from vshop.errors import Conflict, NotFound, ValidationFailed
+from vshop.fans import records as fan_records
+from vshop.fans.models import FanSource
 from vshop.orders import selectors as order_selectors
 from vshop.orders.states import OrderStatus
 from vshop.shops.models import Listing, Shop, ShopStatus
@@ -349,6 +351,7 @@ def promoter_join(
     except IntegrityError:
         # The same join, sent twice at once: the first one made the role; this is a repeat.
         return Promoter.objects.get(shop=shop, user=user)
+    fan_records.shop_fan_ensure(shop_id=shop.pk, user=user, source=FanSource.PROMOTER)
 
     from vshop.messaging.services import notify
 

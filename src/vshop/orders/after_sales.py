@@ -405,6 +405,10 @@ def _refund(
     ).update(refunded_total=F("refunded_total") + request.amount):
         raise RefundTooLarge(field="amount")
     order.refresh_from_db(fields=["refunded_total"])
+    from vshop.fans import records
+
+    # Her record (spend, points) before the stock rows: the order every writer locks in.
+    records.order_refunded(order=order, amount=request.amount)
     if units:
         inventory.stock_return(units=units)
     payments.refund_create(
@@ -454,6 +458,9 @@ def order_refund_by_operator(
         raise RefundTooLarge(field="amount")
     order.refresh_from_db(fields=["refunded_total"])
     payments.refund_create(order=order, amount=amount, reason=f"platform: {reason}")
+    from vshop.fans import records
+
+    records.order_refunded(order=order, amount=amount)
     if order.refunded_total == order.total:
         return order_transition(
             order=order, to=OrderStatus.REFUNDED, role=Role.OPERATOR, actor=operator, reason=reason

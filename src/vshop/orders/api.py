@@ -85,12 +85,20 @@ def summary_out(
                 "shop_name": g.shop_name,
                 "supplier_id": g.supplier_id,
                 "fulfiller_name": g.fulfiller_name,
+                "goods_total": g.goods_total,
+                "points_spent": g.points_spent,
+                "points_discount": g.points_discount,
                 "items_total": g.items_total,
                 "delivery_fee": g.delivery_fee,
                 "total": g.total,
                 "lines": [line(x) for x in g.lines],
             }
             for g in summary.groups
+        ],
+        "points_discount": summary.points_discount,
+        "points": [
+            {**p.__dict__, "usable": p.usable, "usable_discount": p.usable_discount}
+            for p in summary.points.values()
         ],
     }
 
@@ -108,6 +116,8 @@ def order_out(order: Order) -> dict[str, Any]:
                 "delivery_fee",
                 "total",
                 "refunded_total",
+                "points_spent",
+                "points_discount",
                 "created_at",
                 "paid_at",
                 "shipped_at",
@@ -272,6 +282,7 @@ def checkout_preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]
         buyer=acting_user(request),
         cart_line_ids=payload.cart_line_ids,
         address_id=payload.address_id,
+        points=payload.points,
     )
     return summary_out(summary)
 
@@ -294,6 +305,7 @@ def checkout_place(request: HttpRequest, payload: CheckoutIn) -> Status:
         if payload.items is not None
         else None,
         note=payload.note,
+        points=payload.points,
     )
     return Status(201, checkout_out(checkout))
 

@@ -5,14 +5,14 @@ owner for her own goods); each group pays its fulfiller's delivery fee once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from vshop.catalog.models import ProductImage, Sku
-from vshop.errors import NotFound
+from vshop.errors import NotFound, ValidationFailed
 from vshop.orders.errors import ListingUnavailable, QuantityNotAllowed
 from vshop.orders.models import DeliveryRule
 from vshop.shops.models import Listing, ListingPrice
@@ -35,6 +35,17 @@ class SummaryLine:
     limit: int
     problem: str = ""
     problem_message: str = ""
+    # This line's part of its order's points discount (already out of ``line_total``).
+    points_discount: int = 0
+
+    @property
+    def goods(self) -> int:
+        return self.unit_price * self.quantity
+
+    @property
+    def margin(self) -> int:
+        """What the owner earns on the line before points: never touched for the supplier."""
+        return max((self.unit_price - self.supply_price) * self.quantity, 0)
 
 
 @dataclass
@@ -45,10 +56,20 @@ class SummaryGroup:
     fulfiller_name: str
     lines: list[SummaryLine] = field(default_factory=list)
     delivery_rule: DeliveryRule | None = None
+    points_spent: int = 0
+
+    @property
+    def goods_total(self) -> int:
+        """The goods before any points discount (what free delivery is measured against)."""
+        return sum(x.goods for x in self.lines)
+
+    @property
+    def points_discount(self) -> int:
+        return sum(x.points_discount for x in self.lines)
 
     @property
     def delivery_fee(self) -> int:
-        return self.delivery_rule.fee_for(self.items_total) if self.delivery_rule else 0
+        return self.delivery_rule.fee_for(self.goods_total) if self.delivery_rule else 0
 
     @property
     def items_total(self) -> int:
@@ -60,9 +81,36 @@ class SummaryGroup:
 
 
 @dataclass
+class ShopPoints:
+    """Her points in one shop at this checkout: what she holds, the most this checkout can
+    take, and what she chose to use."""
+
+    shop_id: int
+    balance: int
+    max_points: int
+    points_per_yuan_off: int
+    used: int = 0
+    discount: int = 0
+    shop_name: str = ""
+
+    @property
+    def usable(self) -> int:
+        return min(self.balance, self.max_points)
+
+    @property
+    def usable_discount(self) -> int:
+        return points_value(self.usable, self.points_per_yuan_off)
+
+
+@dataclass
 class CheckoutSummary:
     currency: str
     groups: list[SummaryGroup]
+    points: dict[int, ShopPoints] = field(default_factory=dict)
+
+    @property
+    def points_discount(self) -> int:
+        return sum(g.points_discount for g in self.groups)
 
     @property
     def items_total(self) -> int:
@@ -206,3 +254,125 @@ def _delivery_rule(listing: Listing) -> DeliveryRule | None:
         return owner.delivery_rule  # type: ignore[attr-defined]
     except DeliveryRule.DoesNotExist:
         return None
+
+
+# --- paying with points ----------------------------------------------------------------------
+
+
+def points_value(points: int, points_per_yuan_off: int) -> int:
+    """What ``points`` take off, in fen (rounded down)."""
+    return points * 100 // points_per_yuan_off
+
+
+def largest_remainder(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` in proportion to ``weights`` exactly (largest remainder, ties to the
+    first). With ``amount <= sum(weights)`` no share exceeds its weight."""
+    total = sum(weights)
+    if total <= 0:
+        return [amount] + [0] * (len(weights) - 1) if weights else []
+    shares = [w * amount // total for w in weights]
+    left = amount - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: (-(weights[i] * amount % total), i))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+def group_points_cap(group: SummaryGroup, max_points_percent: int) -> int:
+    """The most points may take off one order, in fen: the shop's share of the goods, the
+    owner's margin (the supplier's supply price is never touched) and a total of at least 1 fen."""
+    goods = group.goods_total
+    return max(
+        min(
+            goods * max_points_percent // 100,
+            sum(x.margin for x in group.lines),
+            goods + group.delivery_fee - 1,
+        ),
+        0,
+    )
+
+
+def with_points(
+    summary: CheckoutSummary, *, buyer: object | None, spend: Mapping[int, int] | None = None
+) -> CheckoutSummary:
+    """Fill ``summary.points`` with her points per shop (two queries) and, when ``spend`` (shop
+    id → points) asks, take them off: per order within its cap, spread over its lines by margin.
+
+    Refuses (``PointsOverCap``, ``InsufficientPoints``, 400) a shop that gives no points here,
+    more points than the checkout can take, or more than she holds (checked again, locked, when
+    the points are taken)."""
+    from vshop.fans.models import LoyaltyRules, ShopFan
+    from vshop.fans.points import InsufficientPoints, PointsOverCap
+
+    spend = {k: v for k, v in (spend or {}).items() if v}
+    user_id = getattr(buyer, "pk", None) if getattr(buyer, "is_authenticated", False) else None
+    shop_ids = {g.shop_id for g in summary.groups}
+    if user_id is None or not shop_ids:
+        if spend:
+            raise ValidationFailed(_("Log in to pay with points."), field="points")
+        return summary
+    rules = {
+        r.shop_id: r for r in LoyaltyRules.objects.filter(shop_id__in=shop_ids, points_enabled=True)
+    }
+    balances = dict(
+        ShopFan.objects.filter(user_id=user_id, shop_id__in=rules.keys()).values_list(
+            "shop_id", "points"
+        )
+    )
+    for shop_id, rule in rules.items():
+        cap = sum(
+            group_points_cap(g, rule.max_points_percent)
+            for g in summary.groups
+            if g.shop_id == shop_id
+        )
+        summary.points[shop_id] = ShopPoints(
+            shop_id=shop_id,
+            balance=balances.get(shop_id, 0),
+            max_points=cap * rule.points_per_yuan_off // 100,
+            points_per_yuan_off=rule.points_per_yuan_off,
+            shop_name=next(g.shop_name for g in summary.groups if g.shop_id == shop_id),
+        )
+    names = {g.shop_id: g.shop_name for g in summary.groups}
+    for shop_id, n in spend.items():
+        offer = summary.points.get(shop_id)
+        if offer is None or not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValidationFailed(
+                _("This checkout cannot take points for that shop."),
+                field="points",
+                shop_id=shop_id,
+            )
+        if n > offer.max_points:
+            raise PointsOverCap(
+                _("You can use at most %(n)s points on this order from %(shop)s.")
+                % {"n": offer.max_points, "shop": names[shop_id]},
+                field="points",
+                shop_id=shop_id,
+                max_points=offer.max_points,
+            )
+        if n > offer.balance:
+            raise InsufficientPoints(
+                _("You have %(held)s points at %(shop)s.")
+                % {"held": offer.balance, "shop": names[shop_id]},
+                field="points",
+                shop_id=shop_id,
+                held=offer.balance,
+            )
+        _take_points(summary, offer, n, rules[shop_id].max_points_percent)
+    return summary
+
+
+def _take_points(
+    summary: CheckoutSummary, offer: ShopPoints, points: int, max_points_percent: int
+) -> None:
+    groups = [g for g in summary.groups if g.shop_id == offer.shop_id]
+    discount = points_value(points, offer.points_per_yuan_off)
+    caps = [group_points_cap(g, max_points_percent) for g in groups]
+    per_group = largest_remainder(discount, caps)
+    spent = largest_remainder(points, per_group if discount else [1] + [0] * (len(groups) - 1))
+    for group, amount, n in zip(groups, per_group, spent, strict=True):
+        group.points_spent = n
+        shares = largest_remainder(amount, [x.margin for x in group.lines])
+        for line, share in zip(group.lines, shares, strict=True):
+            line.points_discount = share
+            line.line_total = line.goods - share
+    offer.used, offer.discount = points, discount

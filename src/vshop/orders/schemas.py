@@ -13,6 +13,15 @@ from pydantic import Strict
 from vshop.api import Id, InputSchema, Minor
 
 Quantity = Annotated[int, Strict(), Field(ge=1, le=10_000)]
+Points = Annotated[int, Strict(), Field(ge=0, le=10**9)]
+PointsSpend = Annotated[
+    dict[Id, Points] | None,
+    Field(
+        max_length=50,
+        description="Points to pay with, per shop: {shop id: points}. At most each shop's "
+        "maximum (see the preview's points), and never more than she holds.",
+    ),
+]
 
 
 class AddressIn(InputSchema):
@@ -60,6 +69,7 @@ class SummaryLineOut(Schema):
     limit: int
     problem: str = ""
     problem_message: str = ""
+    points_discount: int = Field(0, description="this line's part of the points discount")
 
 
 class SummaryGroupOut(Schema):
@@ -67,10 +77,25 @@ class SummaryGroupOut(Schema):
     shop_name: str
     supplier_id: int | None
     fulfiller_name: str
+    goods_total: int = Field(0, description="the goods before points")
+    points_spent: int = 0
+    points_discount: int = 0
     items_total: int
     delivery_fee: int
     total: int
     lines: list[SummaryLineOut]
+
+
+class ShopPointsOut(Schema):
+    shop_id: int
+    shop_name: str = ""
+    balance: int = Field(..., description="her points in this shop")
+    max_points: int = Field(..., description="the most points this checkout can take here")
+    usable: int = Field(..., description="min(balance, max_points)")
+    usable_discount: int = Field(..., description="what the usable points take off (fen)")
+    points_per_yuan_off: int
+    used: int = 0
+    discount: int = 0
 
 
 class SummaryOut(Schema):
@@ -78,7 +103,11 @@ class SummaryOut(Schema):
     items_total: int
     delivery_total: int
     total: int
+    points_discount: int = 0
     groups: list[SummaryGroupOut]
+    points: list[ShopPointsOut] = Field(
+        default_factory=list, description="her points in each shop that takes them"
+    )
 
 
 class CheckoutItemIn(InputSchema):
@@ -99,11 +128,13 @@ class CheckoutIn(InputSchema):
         description='"Buy now": these items, without the cart (the cart is left as it is)',
     )
     note: str = Field("", max_length=200)
+    points: PointsSpend = None
 
 
 class PreviewIn(InputSchema):
     address_id: Id | None = None
     cart_line_ids: list[Id] | None = Field(None, max_length=100)
+    points: PointsSpend = None
 
 
 class OrderLineOut(Schema):
@@ -114,6 +145,7 @@ class OrderLineOut(Schema):
     sku_label: str
     unit_price: int
     quantity: int
+    points_discount: int = 0
     line_total: int
     refunded_amount: int
     returned_quantity: int
@@ -154,6 +186,8 @@ class OrderOut(Schema):
     delivery_fee: int
     total: int
     refunded_total: int
+    points_spent: int = 0
+    points_discount: int = Field(0, description="what her points took off the goods")
     created_at: datetime
     paid_at: datetime | None
     shipped_at: datetime | None

@@ -12,7 +12,7 @@ it to the shelf.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,6 +27,8 @@ from vshop.accounts.identifiers import normalize_mobile
 from vshop.accounts.models import User
 from vshop.distribution.attribution import attribute_orders
 from vshop.errors import NotFound, PermissionDenied, ValidationFailed
+from vshop.fans import activity
+from vshop.fans.models import ActivityKind
 from vshop.inventory import services as inventory
 from vshop.ledger import bookings
 from vshop.ledger.models import SplitStage
@@ -50,7 +52,7 @@ from vshop.orders.models import (
     OrderLine,
 )
 from vshop.orders.numbers import new_number
-from vshop.orders.pricing import CheckoutSummary, summarise
+from vshop.orders.pricing import CheckoutSummary, summarise, with_points
 from vshop.orders.states import ORDER_TRANSITIONS, OrderStatus, Role, check_transition
 from vshop.shops.models import Listing, Shop
 from vshop.validation import clean_text
@@ -218,6 +220,8 @@ def cart_add(
     """Put units in the cart; adding a SKU already there adds to its line."""
     listing, limit = _buyable(buyer=buyer, listing_id=listing_id, sku_id=sku_id)
     _check_quantity(quantity, limit)
+    # After commit, so a refused add (raised below) records nothing.
+    activity.record_by(user=buyer, shop_id=listing.shop_id, kind=ActivityKind.CART, ref=listing.pk)
     line = CartLine.objects.select_for_update().filter(cart=cart, listing=listing, sku_id=sku_id)
     existing = line.first()
     if existing is not None:
@@ -269,14 +273,20 @@ def cart_merge(*, guest_cart: Cart, user: User) -> Cart:
 
 
 def checkout_preview(
-    *, buyer: User, cart_line_ids: Sequence[int] | None = None, address_id: int | None = None
+    *,
+    buyer: User,
+    cart_line_ids: Sequence[int] | None = None,
+    address_id: int | None = None,
+    points: Mapping[int, int] | None = None,
 ) -> CheckoutSummary:
-    """What the buyer would pay, computed on the server: lines, fees, totals, any problems."""
+    """What the buyer would pay, computed on the server: lines, fees, totals, any problems, and
+    her points per shop (with ``points`` taken off when she chose some)."""
     cart = cart_of_user(user=buyer)
     lines = selectors.cart_lines_for_checkout(cart=cart, line_ids=cart_line_ids)
     if address_id is not None:
         selectors.address_of(user=buyer, address_id=address_id)
-    return summarise(buyer=buyer, lines=[(x.listing_id, x.sku_id, x.quantity) for x in lines])
+    summary = summarise(buyer=buyer, lines=[(x.listing_id, x.sku_id, x.quantity) for x in lines])
+    return with_points(summary, buyer=buyer, spend=points)
 
 
 def checkout_place(
@@ -286,10 +296,13 @@ def checkout_place(
     cart_line_ids: Sequence[int] | None = None,
     items: Sequence[tuple[int, int, int]] | None = None,
     note: str = "",
+    points: Mapping[int, int] | None = None,
 ) -> Checkout:
     """Turn cart lines (all, or the chosen ones), or ``items`` bought at once without the cart
     ("buy now": listing id, SKU id, quantity), into one checkout: one order per shop and
-    fulfiller, stock reserved.
+    fulfiller, stock reserved. ``points`` (shop id → points) pay part of a shop's orders: they
+    are taken, her records locked, in the same transaction (before the stock), and given back
+    if the checkout is cancelled or runs out of time unpaid.
 
     Everything is one transaction; stock is taken last, by conditional updates in SKU order,
     so the rows stay locked for as short a time as possible and never in a conflicting order.
@@ -313,6 +326,8 @@ def checkout_place(
         raise CartEmpty(field="items" if items is not None else "cart_line_ids")
     summary = summarise(buyer=buyer, lines=lines)
     summary.raise_problems()
+    if points:
+        with_points(summary, buyer=buyer, spend=points)
     now = timezone.now()
     pay_by = now + timedelta(seconds=settings.VSHOP_UNPAID_TIMEOUT_SECONDS)
     with transaction.atomic():
@@ -338,6 +353,8 @@ def checkout_place(
                     items_total=group.items_total,
                     delivery_fee=group.delivery_fee,
                     total=group.total,
+                    points_spent=group.points_spent,
+                    points_discount=group.points_discount,
                     ship_name=address.name,
                     ship_mobile=address.mobile,
                     ship_province=address.province,
@@ -373,6 +390,7 @@ def checkout_place(
                 unit_price=x.unit_price,
                 supply_price=x.supply_price,
                 quantity=x.quantity,
+                points_discount=x.points_discount,
                 line_total=x.line_total,
             )
             for order, group in zip(orders, summary.groups, strict=True)
@@ -380,12 +398,29 @@ def checkout_place(
         ]
         OrderLine.objects.bulk_create(order_lines)
         OrderEvent.objects.bulk_create(events)
+        _redeem_points(buyer=buyer, orders=orders, groups=summary.groups)
         attribute_orders(orders=orders, buyer=buyer, now=now)
         if from_cart:
             CartLine.objects.filter(pk__in=from_cart).delete()
         inventory.stock_reserve(units=summary.units())
         transaction.on_commit(lambda: _schedule_expiry(checkout.number, pay_by))
     return checkout
+
+
+def _redeem_points(*, buyer: User, orders: Sequence[Order], groups: Sequence[Any]) -> None:
+    """Take the points the orders are paid with, her records locked (``fans.points``)."""
+    from vshop.fans import points as fan_points
+
+    spending = [(o, g) for o, g in zip(orders, groups, strict=True) if g.points_spent]
+    if not spending:
+        return
+    fans = fan_points.lock_fans_of(user=buyer, shop_ids={o.shop_id for o, _g in spending})
+    if any(o.shop_id not in fans for o, _g in spending):
+        raise fan_points.InsufficientPoints(field="points")
+    fan_points.points_redeem(
+        fans={f.pk: f for f in fans.values()},
+        spends=[(fans[o.shop_id].pk, o.pk, g.points_spent) for o, g in spending],
+    )
 
 
 def _schedule_expiry(number: str, pay_by: object) -> None:
@@ -444,6 +479,10 @@ def checkout_cancel(
             reason=reason,
             cancelled_at=now,
         )
+    from vshop.fans import points as fan_points
+
+    # Her records before the stock rows: the order every writer takes its locks in.
+    fan_points.points_return_for_orders(orders=orders, memo="checkout not paid")
     inventory.stock_release(units=_units([x for o in orders for x in o.lines.all()]))
     return True
 
@@ -485,7 +524,13 @@ def checkout_mark_paid(
             Prefetch(
                 "lines",
                 queryset=OrderLine.objects.only(
-                    "order_id", "sku_id", "quantity", "listing_id", "unit_price", "supply_price"
+                    "order_id",
+                    "sku_id",
+                    "quantity",
+                    "listing_id",
+                    "unit_price",
+                    "supply_price",
+                    "line_total",
                 ),
             )
         )
@@ -493,6 +538,10 @@ def checkout_mark_paid(
     )
     for order in orders:
         order_transition(order=order, to=OrderStatus.PAID, role=Role.GATEWAY, paid_at=paid_at)
+    from vshop.fans import records
+
+    records.orders_paid(orders=orders)  # her record counts them, she earns their points
+    activity.record_paid_orders(orders=orders, paid_at=paid_at)  # fan activity, after commit
     return _units([x for o in orders for x in o.lines.all()]), orders
 
 
@@ -527,6 +576,11 @@ def _cancel_paid(*, order: Order, role: str, actor: User | None, reason: str) ->
         cancelled_at=timezone.now(),
         refunded_total=order.total,
     )
+    if amount:
+        from vshop.fans import records
+
+        # Her record before the stock rows: the order every writer takes its locks in.
+        records.order_refunded(order=order, amount=amount)
     for line in lines:
         OrderLine.objects.filter(pk=line.pk).update(
             refunded_amount=line.line_total, returned_quantity=line.quantity

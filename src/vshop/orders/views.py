@@ -254,6 +254,19 @@ def _line_ids(request: HttpRequest) -> list[int] | None:
     return ids or None
 
 
+def _points_posted(request: HttpRequest) -> dict[int, int]:
+    """``points_<shop id>`` fields of the checkout form: the points she uses per shop (a
+    number that is not one is refused by the service as an amount it cannot take)."""
+    spend: dict[int, int] = {}
+    for name in request.POST:
+        value = str(request.POST.get(name, "")).strip()
+        if name.startswith("points_") and name[7:].isdigit() and value:
+            if not value.isdigit() or len(value) > 10:
+                raise ValidationFailed(_("Enter a whole number of points."), field="points")
+            spend[int(name[7:])] = int(value)
+    return spend
+
+
 def _checkout_context(
     request: HttpRequest,
     buyer: User,
@@ -270,6 +283,7 @@ def _checkout_context(
         "lines_param": ",".join(str(x) for x in line_ids) if line_ids else "",
         "chosen": str(form["address"].value() or ""),
         "NEW_ADDRESS": NEW_ADDRESS,
+        "points_posted": {k[7:]: v for k, v in request.POST.items() if k.startswith("points_")},
     }
 
 
@@ -308,6 +322,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 address_id=address_id,
                 cart_line_ids=line_ids,
                 note=form.cleaned_data["note"],
+                points=_points_posted(request),
             )
     except DomainError as exc:
         on = address_form if new_address and exc.field in address_form.fields else form

@@ -51,10 +51,17 @@ class SkuOffer:
     max_price: int
     stock: int
     is_available: bool
+    # The owner's retail price and the member discount (%) that lowered it, if any.
+    retail_price: int = 0
+    member_percent: int = 0
 
     @property
     def is_low_stock(self) -> bool:
         return 0 < self.stock <= LOW_STOCK
+
+    @property
+    def is_member_price(self) -> bool:
+        return self.price < self.retail_price
 
 
 @dataclass(frozen=True)
@@ -96,20 +103,57 @@ class ListingOffer:
     def is_low_stock(self) -> bool:
         return self.is_available and 0 < self.stock <= LOW_STOCK
 
+    @property
+    def is_member_price(self) -> bool:
+        """Her member level lowered at least one variant's price."""
+        return any(s.is_member_price for s in self.skus)
+
+
+def member_price(retail_price: int, percent: int, sku: object) -> int:
+    """Retail lowered by a member discount of ``percent``: the discount is rounded down, and the
+    price never goes below the SKU's minimum retail price or its supply price (own goods have
+    bounds too), nor above retail."""
+    if percent <= 0:
+        return retail_price
+    lowered = retail_price - retail_price * percent // 100
+    floor = max(int(getattr(sku, "min_price", 0) or 0), int(getattr(sku, "supply_price", 0) or 0))
+    return min(retail_price, max(lowered, floor))
+
 
 class Strategy:
-    """Default pricing: the owner's retail price per SKU; availability from the shop's, the
-    supplier's and the product's state and the stock on hand.
+    """Default pricing: the owner's retail price per SKU, lowered by the buyer's member level
+    in the listing's shop; availability from the shop's, the supplier's and the product's state
+    and the stock on hand.
 
-    Override ``price_for`` to give a buyer a different price (member levels, later) and
-    ``unavailable_reason`` for new rules about who may buy; keep both free of queries.
+    Override ``price_for`` to give a buyer a different price and ``unavailable_reason`` for new
+    rules about who may buy; keep both free of queries (the member discounts are one query, on
+    first use, for a logged-in buyer).
     """
 
     def __init__(self, *, buyer: object | None = None) -> None:
         self.buyer = buyer
+        self._member_percents: dict[int, int] | None = None
+
+    def member_percent(self, shop_id: int) -> int:
+        """Her level's discount in this shop (0 for a visitor, a non-member, or a shop whose
+        points and levels are off)."""
+        user_id = getattr(self.buyer, "pk", None)
+        if user_id is None or not getattr(self.buyer, "is_authenticated", False):
+            return 0
+        if self._member_percents is None:
+            from vshop.fans.models import ShopFan
+
+            self._member_percents = dict(
+                ShopFan.objects.filter(
+                    user_id=user_id,
+                    level__discount_percent__gt=0,
+                    shop__loyalty__isnull=False,
+                ).values_list("shop_id", "level__discount_percent")
+            )
+        return self._member_percents.get(shop_id, 0)
 
     def price_for(self, listing: Listing, sku: object, retail_price: int) -> int:
-        return retail_price
+        return member_price(retail_price, self.member_percent(listing.shop_id), sku)
 
     def unavailable_reason(self, listing: Listing) -> str:
         product = listing.product
@@ -146,6 +190,8 @@ class Strategy:
                     max_price=sku.max_price,
                     stock=stock,
                     is_available=not reason and stock > 0,
+                    retail_price=retail.get(sku.pk, sku.suggested_price),
+                    member_percent=self.member_percent(listing.shop_id),
                 )
             )
         if not reason and not any(s.is_available for s in skus):
