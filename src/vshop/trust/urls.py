@@ -1,7 +1,11 @@
-"""Pages: placeholder until the review pages land."""
+"""Review pages: the buyer's review form for one of her orders."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from vshop.trust import views
 
 app_name = "trust"
 
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("orders/<str:number>/review/", views.order_review, name="order_review"),
+]
