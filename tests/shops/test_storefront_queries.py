@@ -102,10 +102,12 @@ def locmem_cache(settings) -> None:
 # numbers are the cost of a cache miss. Logged-in fans add the session and user rows and
 # whether they follow the shop.
 HOME_ANONYMOUS = 6  # shop, categories, listings + prices + SKUs with stock + images
-# session, user, follows?, the inbox's unread count and the cart's units in the header
-HOME_LOGGED_IN = HOME_ANONYMOUS + 5
-LISTING_ANONYMOUS = 4  # listing with shop and owner + prices + SKUs with stock + images
-LISTING_LOGGED_IN = LISTING_ANONYMOUS + 5
+# session, user, follows?, the inbox's unread count, the cart's units in the header, and her
+# member levels (member prices)
+HOME_LOGGED_IN = HOME_ANONYMOUS + 6
+# listing with shop and owner + prices + SKUs with stock + images + its latest reviews
+LISTING_ANONYMOUS = 5
+LISTING_LOGGED_IN = LISTING_ANONYMOUS + 6
 SEARCH_ANONYMOUS = 6
 ABOUT_ANONYMOUS = 2  # shop, listing count
 

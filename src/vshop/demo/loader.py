@@ -27,9 +27,9 @@ from vshop.accounts.identifiers import normalize_mobile
 from vshop.accounts.models import User
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductImage, Sku, Supplier, SupplierStatus
-from vshop.demo import buying, data, drawings, promoting
+from vshop.demo import buying, data, drawings, keeping, promoting
 from vshop.fans import services as fans
-from vshop.fans.models import Follow
+from vshop.fans.models import ActivityDay, ActivityEvent, ActivityHour, Follow
 from vshop.ledger.maintenance import purge_books
 from vshop.orders.models import AfterSalesPhoto, Checkout, DeliveryRule, Order
 from vshop.payments.models import Payment, PaymentNotification, Refund, SandboxTransaction
@@ -283,15 +283,11 @@ def _load(rng: random.Random) -> None:
         for shop in followed:
             fans.fan_follow(fan=fan, shop=shop)
 
-    promoting.load_promoters(
-        rng, shops_by_slug={shop.slug: shop for shop in demo_shops}, fans=fan_users
-    )
-    buying.load_buying(
-        rng,
-        suppliers=suppliers,
-        shops_by_slug={shop.slug: shop for shop in demo_shops},
-        fans=fan_users,
-    )
+    shops_by_slug = {shop.slug: shop for shop in demo_shops}
+    promoting.load_promoters(rng, shops_by_slug=shops_by_slug, fans=fan_users)
+    keeping.load_loyalty(shops_by_slug=shops_by_slug)
+    buying.load_buying(rng, suppliers=suppliers, shops_by_slug=shops_by_slug, fans=fan_users)
+    keeping.load_keeping(rng, shops_by_slug=shops_by_slug, fans=fan_users)
 
 
 def _fill_shop(
@@ -411,6 +407,11 @@ def _delete_demo() -> None:
     Listing.objects.filter(Q(shop__in=demo_shops) | Q(product_id__in=product_ids)).delete()
     shops.shop_pages_changed(shop_ids=other_shop_ids)
     Follow.objects.filter(Q(fan__in=users) | Q(shop__in=demo_shops)).delete()
+    # Activity rows carry plain ids (no foreign keys, to stay cheap to write): by hand.
+    shop_ids = list(demo_shops.values_list("pk", flat=True))
+    user_ids = list(users.values_list("pk", flat=True))
+    for model in (ActivityEvent, ActivityHour, ActivityDay):
+        model.objects.filter(Q(shop_id__in=shop_ids) | Q(user_id__in=user_ids)).delete()
     Product.objects.filter(pk__in=product_ids).delete()
     demo_shops.delete()
     Supplier.objects.filter(owner__in=users).delete()
