@@ -31,6 +31,7 @@ bench: install
 	$(VENV)/bin/python bench/storefront.py
 	$(VENV)/bin/python bench/checkout.py
 	$(VENV)/bin/python bench/ledger.py
+	$(VENV)/bin/python bench/fans.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
