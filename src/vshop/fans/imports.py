@@ -40,14 +40,20 @@ IMPORT_CHANNEL = "import"
 COLUMNS: dict[str, str] = {
     "name": "name",
     "姓名": "name",
+    "名字": "name",
+    "名称": "name",
     "mobile": "mobile",
     "手机": "mobile",
+    "手机号": "mobile",
+    "手机号码": "mobile",
     "email": "email",
     "邮箱": "email",
+    "电子邮箱": "email",
     "tags": "tags",
     "标签": "tags",
     "consent": "consent",
     "同意": "consent",
+    "允许联系": "consent",
 }
 YES = {"yes", "y", "1", "true", "是"}
 NO = {"no", "n", "0", "false", "否"}

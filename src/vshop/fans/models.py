@@ -87,7 +87,11 @@ class ShopFan(models.Model):
     account.
     """
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="fans")
+    # No index of its own: every index below starts with the shop (each costs the activity
+    # rollup's updates a write).
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.CASCADE, related_name="fans", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -279,7 +283,9 @@ class LoyaltyRules(models.Model):
     # How many points make ¥1 off at checkout, and how much of an order points may pay.
     points_per_yuan_off = models.PositiveIntegerField(_("points for ¥1 off"), default=100)
     max_points_percent = models.PositiveSmallIntegerField(
-        _("points may pay at most (% of the goods)"), default=50
+        # xgettext:no-python-format
+        _("points may pay at most (% of the goods)"),
+        default=50,
     )
     points_expire_days = models.PositiveIntegerField(
         _("points expire after (days, 0 = never)"), default=365
