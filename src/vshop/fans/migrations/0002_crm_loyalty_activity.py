@@ -7,345 +7,701 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fans', '0001_initial'),
-        ('orders', '0001_initial'),
-        ('shops', '0001_initial'),
+        ("fans", "0001_initial"),
+        ("orders", "0001_initial"),
+        ("shops", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='follow',
-            name='muted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='muted'),
+            model_name="follow",
+            name="muted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="muted"),
         ),
         migrations.CreateModel(
-            name='ActivityDay',
+            name="ActivityDay",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('shop_id', models.IntegerField()),
-                ('user_id', models.IntegerField()),
-                ('day', models.DateField()),
-                ('visits', models.PositiveIntegerField(default=0)),
-                ('views', models.PositiveIntegerField(default=0)),
-                ('carts', models.PositiveIntegerField(default=0)),
-                ('orders', models.PositiveIntegerField(default=0)),
-                ('shares', models.PositiveIntegerField(default=0)),
-                ('opens', models.PositiveIntegerField(default=0)),
-                ('clicks', models.PositiveIntegerField(default=0)),
-                ('sales', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("shop_id", models.IntegerField()),
+                ("user_id", models.IntegerField()),
+                ("day", models.DateField()),
+                ("visits", models.PositiveIntegerField(default=0)),
+                ("views", models.PositiveIntegerField(default=0)),
+                ("carts", models.PositiveIntegerField(default=0)),
+                ("orders", models.PositiveIntegerField(default=0)),
+                ("shares", models.PositiveIntegerField(default=0)),
+                ("opens", models.PositiveIntegerField(default=0)),
+                ("clicks", models.PositiveIntegerField(default=0)),
+                ("sales", models.BigIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('shop_id', 'user_id', 'day'), name='activity_day_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("shop_id", "user_id", "day"), name="activity_day_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ActivityEvent',
+            name="ActivityEvent",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('shop_id', models.IntegerField()),
-                ('user_id', models.IntegerField()),
-                ('kind', models.PositiveSmallIntegerField(choices=[(1, 'Visit'), (2, 'Product view'), (3, 'Add to cart'), (4, 'Order'), (5, 'Share'), (6, 'Message opened'), (7, 'Message clicked')])),
-                ('at', models.DateTimeField()),
-                ('local_hour', models.PositiveSmallIntegerField()),
-                ('ref', models.IntegerField(blank=True, null=True)),
-                ('value', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("shop_id", models.IntegerField()),
+                ("user_id", models.IntegerField()),
+                (
+                    "kind",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Visit"),
+                            (2, "Product view"),
+                            (3, "Add to cart"),
+                            (4, "Order"),
+                            (5, "Share"),
+                            (6, "Message opened"),
+                            (7, "Message clicked"),
+                        ]
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("local_hour", models.PositiveSmallIntegerField()),
+                ("ref", models.IntegerField(blank=True, null=True)),
+                ("value", models.BigIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['shop_id', 'user_id', 'at'], name='activity_fan_at'), models.Index(fields=['at'], name='activity_at')],
+                "indexes": [
+                    models.Index(fields=["shop_id", "user_id", "at"], name="activity_fan_at"),
+                    models.Index(fields=["at"], name="activity_at"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ActivityHour',
+            name="ActivityHour",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('shop_id', models.IntegerField()),
-                ('user_id', models.IntegerField()),
-                ('hour', models.DateTimeField()),
-                ('local_hour', models.PositiveSmallIntegerField()),
-                ('visits', models.PositiveIntegerField(default=0)),
-                ('views', models.PositiveIntegerField(default=0)),
-                ('carts', models.PositiveIntegerField(default=0)),
-                ('orders', models.PositiveIntegerField(default=0)),
-                ('shares', models.PositiveIntegerField(default=0)),
-                ('opens', models.PositiveIntegerField(default=0)),
-                ('clicks', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("shop_id", models.IntegerField()),
+                ("user_id", models.IntegerField()),
+                ("hour", models.DateTimeField()),
+                ("local_hour", models.PositiveSmallIntegerField()),
+                ("visits", models.PositiveIntegerField(default=0)),
+                ("views", models.PositiveIntegerField(default=0)),
+                ("carts", models.PositiveIntegerField(default=0)),
+                ("orders", models.PositiveIntegerField(default=0)),
+                ("shares", models.PositiveIntegerField(default=0)),
+                ("opens", models.PositiveIntegerField(default=0)),
+                ("clicks", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['hour'], name='activity_hour_hour')],
-                'constraints': [models.UniqueConstraint(fields=('shop_id', 'user_id', 'hour'), name='activity_hour_once')],
+                "indexes": [models.Index(fields=["hour"], name="activity_hour_hour")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("shop_id", "user_id", "hour"), name="activity_hour_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MemberLevel',
+            name="MemberLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=30, verbose_name='name')),
-                ('threshold', models.PositiveBigIntegerField(verbose_name='reached at')),
-                ('discount_percent', models.PositiveSmallIntegerField(default=0, verbose_name='discount (%)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='member_levels', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=30, verbose_name="name")),
+                ("threshold", models.PositiveBigIntegerField(verbose_name="reached at")),
+                (
+                    "discount_percent",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="discount (%)"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="member_levels",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member level',
-                'verbose_name_plural': 'member levels',
-                'ordering': ['shop', 'threshold'],
+                "verbose_name": "member level",
+                "verbose_name_plural": "member levels",
+                "ordering": ["shop", "threshold"],
             },
         ),
         migrations.CreateModel(
-            name='PrivacySettings',
+            name="PrivacySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share_mobile', models.BooleanField(default=True, verbose_name='shops may see my mobile number')),
-                ('share_email', models.BooleanField(default=False, verbose_name='shops may see my email')),
-                ('share_city', models.BooleanField(default=True, verbose_name='shops may see my city')),
-                ('share_activity', models.BooleanField(default=True, verbose_name='shops may see when I visit and what I look at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='privacy', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "share_mobile",
+                    models.BooleanField(
+                        default=True, verbose_name="shops may see my mobile number"
+                    ),
+                ),
+                (
+                    "share_email",
+                    models.BooleanField(default=False, verbose_name="shops may see my email"),
+                ),
+                (
+                    "share_city",
+                    models.BooleanField(default=True, verbose_name="shops may see my city"),
+                ),
+                (
+                    "share_activity",
+                    models.BooleanField(
+                        default=True, verbose_name="shops may see when I visit and what I look at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privacy",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'privacy settings',
-                'verbose_name_plural': 'privacy settings',
+                "verbose_name": "privacy settings",
+                "verbose_name_plural": "privacy settings",
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('rule', models.JSONField(verbose_name='conditions')),
-                ('fan_count', models.PositiveIntegerField(default=0, verbose_name='fans')),
-                ('counted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("rule", models.JSONField(verbose_name="conditions")),
+                ("fan_count", models.PositiveIntegerField(default=0, verbose_name="fans")),
+                ("counted_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'segment',
-                'verbose_name_plural': 'segments',
-                'ordering': ['name'],
+                "verbose_name": "segment",
+                "verbose_name_plural": "segments",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ShopFan',
+            name="ShopFan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='name')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='mobile number')),
-                ('email', models.CharField(blank=True, max_length=254, verbose_name='email')),
-                ('city', models.CharField(blank=True, max_length=20, verbose_name='city')),
-                ('time_zone', models.CharField(default='Asia/Shanghai', max_length=40, verbose_name='time zone')),
-                ('source', models.CharField(choices=[('follow', 'Followed the shop'), ('order', 'Bought'), ('promoter', 'Became a promoter'), ('import', 'Imported')], max_length=10, verbose_name='how she came')),
-                ('source_channel', models.CharField(default='direct', max_length=10, verbose_name='source channel')),
-                ('contactable', models.BooleanField(default=True, verbose_name='may be contacted')),
-                ('is_follower', models.BooleanField(default=False, verbose_name='follows the shop')),
-                ('followed_at', models.DateTimeField(blank=True, null=True, verbose_name='followed')),
-                ('is_muted', models.BooleanField(default=False, verbose_name='muted the shop')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='fan since')),
-                ('last_visit_at', models.DateTimeField(blank=True, null=True, verbose_name='last visit')),
-                ('visit_count', models.PositiveIntegerField(default=0, verbose_name='visits')),
-                ('share_count', models.PositiveIntegerField(default=0, verbose_name='shares')),
-                ('share_sales', models.PositiveBigIntegerField(default=0, verbose_name='sales from her shares')),
-                ('first_order_at', models.DateTimeField(blank=True, null=True, verbose_name='first order')),
-                ('last_order_at', models.DateTimeField(blank=True, null=True, verbose_name='last order')),
-                ('order_count', models.PositiveIntegerField(default=0, verbose_name='orders')),
-                ('total_spend', models.PositiveBigIntegerField(default=0, verbose_name='total spend')),
-                ('points', models.PositiveIntegerField(default=0, verbose_name='points')),
-                ('points_earned', models.PositiveIntegerField(default=0, verbose_name='points earned')),
-                ('recency', models.PositiveSmallIntegerField(default=0)),
-                ('frequency', models.PositiveSmallIntegerField(default=0)),
-                ('monetary', models.PositiveSmallIntegerField(default=0)),
-                ('rfm_group', models.CharField(blank=True, choices=[('champions', 'Champions'), ('loyal', 'Loyal'), ('promising', 'Promising'), ('new', 'New'), ('at_risk', 'At risk'), ('hibernating', 'Hibernating'), ('lost', 'Lost')], max_length=12, verbose_name='RFM group')),
-                ('scored_at', models.DateTimeField(blank=True, null=True)),
-                ('level', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='fans.memberlevel', verbose_name='member level')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fans', to='shops.shop')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='fan_records', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="name")),
+                (
+                    "mobile",
+                    models.CharField(blank=True, max_length=20, verbose_name="mobile number"),
+                ),
+                ("email", models.CharField(blank=True, max_length=254, verbose_name="email")),
+                ("city", models.CharField(blank=True, max_length=20, verbose_name="city")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Asia/Shanghai", max_length=40, verbose_name="time zone"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("follow", "Followed the shop"),
+                            ("order", "Bought"),
+                            ("promoter", "Became a promoter"),
+                            ("import", "Imported"),
+                        ],
+                        max_length=10,
+                        verbose_name="how she came",
+                    ),
+                ),
+                (
+                    "source_channel",
+                    models.CharField(
+                        default="direct", max_length=10, verbose_name="source channel"
+                    ),
+                ),
+                ("contactable", models.BooleanField(default=True, verbose_name="may be contacted")),
+                (
+                    "is_follower",
+                    models.BooleanField(default=False, verbose_name="follows the shop"),
+                ),
+                (
+                    "followed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="followed"),
+                ),
+                ("is_muted", models.BooleanField(default=False, verbose_name="muted the shop")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="fan since"
+                    ),
+                ),
+                (
+                    "last_visit_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last visit"),
+                ),
+                ("visit_count", models.PositiveIntegerField(default=0, verbose_name="visits")),
+                ("share_count", models.PositiveIntegerField(default=0, verbose_name="shares")),
+                (
+                    "share_sales",
+                    models.PositiveBigIntegerField(default=0, verbose_name="sales from her shares"),
+                ),
+                (
+                    "first_order_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first order"),
+                ),
+                (
+                    "last_order_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last order"),
+                ),
+                ("order_count", models.PositiveIntegerField(default=0, verbose_name="orders")),
+                (
+                    "total_spend",
+                    models.PositiveBigIntegerField(default=0, verbose_name="total spend"),
+                ),
+                ("points", models.PositiveIntegerField(default=0, verbose_name="points")),
+                (
+                    "points_earned",
+                    models.PositiveIntegerField(default=0, verbose_name="points earned"),
+                ),
+                ("recency", models.PositiveSmallIntegerField(default=0)),
+                ("frequency", models.PositiveSmallIntegerField(default=0)),
+                ("monetary", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "rfm_group",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("champions", "Champions"),
+                            ("loyal", "Loyal"),
+                            ("promising", "Promising"),
+                            ("new", "New"),
+                            ("at_risk", "At risk"),
+                            ("hibernating", "Hibernating"),
+                            ("lost", "Lost"),
+                        ],
+                        max_length=12,
+                        verbose_name="RFM group",
+                    ),
+                ),
+                ("scored_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "level",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="fans.memberlevel",
+                        verbose_name="member level",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fans",
+                        to="shops.shop",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fan_records",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fan of a shop',
-                'verbose_name_plural': 'fans of shops',
+                "verbose_name": "fan of a shop",
+                "verbose_name_plural": "fans of shops",
             },
         ),
         migrations.CreateModel(
-            name='PointsEntry',
+            name="PointsEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('purchase', 'Purchase'), ('checkin', 'Daily check-in'), ('review', 'Review'), ('redeem', 'Paid at checkout'), ('return', 'Returned (order not paid or refunded)'), ('refund', 'Taken back (refund)'), ('expiry', 'Expired'), ('adjust', 'Adjusted by the shop')], max_length=10)),
-                ('delta', models.IntegerField()),
-                ('balance_after', models.PositiveIntegerField()),
-                ('key', models.CharField(max_length=60)),
-                ('remaining', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('memo', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orders.order')),
-                ('fan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points_entries', to='fans.shopfan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("purchase", "Purchase"),
+                            ("checkin", "Daily check-in"),
+                            ("review", "Review"),
+                            ("redeem", "Paid at checkout"),
+                            ("return", "Returned (order not paid or refunded)"),
+                            ("refund", "Taken back (refund)"),
+                            ("expiry", "Expired"),
+                            ("adjust", "Adjusted by the shop"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("delta", models.IntegerField()),
+                ("balance_after", models.PositiveIntegerField()),
+                ("key", models.CharField(max_length=60)),
+                ("remaining", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("memo", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "fan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="points_entries",
+                        to="fans.shopfan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points entry',
-                'verbose_name_plural': 'points entries',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "points entry",
+                "verbose_name_plural": "points entries",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FanNote',
+            name="FanNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=1000, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='fans.shopfan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=1000, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="fans.shopfan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'note',
-                'verbose_name_plural': 'notes',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "note",
+                "verbose_name_plural": "notes",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=30, verbose_name='tag')),
-                ('rule', models.JSONField(blank=True, null=True, verbose_name='rule')),
-                ('evaluated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fan_tags', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=30, verbose_name="tag")),
+                ("rule", models.JSONField(blank=True, null=True, verbose_name="rule")),
+                ("evaluated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fan_tags",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='FanTag',
+            name="FanTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('by_rule', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('fan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tag_links', to='fans.shopfan')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fan_links', to='fans.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("by_rule", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "fan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tag_links",
+                        to="fans.shopfan",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fan_links",
+                        to="fans.tag",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LoyaltyRules',
+            name="LoyaltyRules",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points_enabled', models.BooleanField(default=True, verbose_name='points are on')),
-                ('points_per_yuan', models.PositiveIntegerField(default=1, verbose_name='points per ¥1 spent')),
-                ('checkin_points', models.PositiveIntegerField(default=5, verbose_name='points for a daily check-in')),
-                ('review_points', models.PositiveIntegerField(default=20, verbose_name='points for a review')),
-                ('points_per_yuan_off', models.PositiveIntegerField(default=100, verbose_name='points for ¥1 off')),
-                ('max_points_percent', models.PositiveSmallIntegerField(default=50, verbose_name='points may pay at most (% of the goods)')),
-                ('points_expire_days', models.PositiveIntegerField(default=365, verbose_name='points expire after (days, 0 = never)')),
-                ('level_basis', models.CharField(choices=[('spend', 'Total spend'), ('points', 'Points earned')], default='spend', max_length=6, verbose_name='levels are reached by')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='loyalty', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points_enabled", models.BooleanField(default=True, verbose_name="points are on")),
+                (
+                    "points_per_yuan",
+                    models.PositiveIntegerField(default=1, verbose_name="points per ¥1 spent"),
+                ),
+                (
+                    "checkin_points",
+                    models.PositiveIntegerField(
+                        default=5, verbose_name="points for a daily check-in"
+                    ),
+                ),
+                (
+                    "review_points",
+                    models.PositiveIntegerField(default=20, verbose_name="points for a review"),
+                ),
+                (
+                    "points_per_yuan_off",
+                    models.PositiveIntegerField(default=100, verbose_name="points for ¥1 off"),
+                ),
+                (
+                    "max_points_percent",
+                    models.PositiveSmallIntegerField(
+                        default=50, verbose_name="points may pay at most (% of the goods)"
+                    ),
+                ),
+                (
+                    "points_expire_days",
+                    models.PositiveIntegerField(
+                        default=365, verbose_name="points expire after (days, 0 = never)"
+                    ),
+                ),
+                (
+                    "level_basis",
+                    models.CharField(
+                        choices=[("spend", "Total spend"), ("points", "Points earned")],
+                        default="spend",
+                        max_length=6,
+                        verbose_name="levels are reached by",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "shop",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="loyalty",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'points and levels',
-                'verbose_name_plural': 'points and levels',
-                'constraints': [models.CheckConstraint(condition=models.Q(('points_per_yuan_off__gt', 0)), name='loyalty_points_per_yuan_off_positive'), models.CheckConstraint(condition=models.Q(('max_points_percent__lte', 100)), name='loyalty_max_points_percent_100')],
+                "verbose_name": "points and levels",
+                "verbose_name_plural": "points and levels",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("points_per_yuan_off__gt", 0)),
+                        name="loyalty_points_per_yuan_off_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("max_points_percent__lte", 100)),
+                        name="loyalty_max_points_percent_100",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='memberlevel',
-            constraint=models.UniqueConstraint(fields=('shop', 'threshold'), name='level_threshold_once'),
+            model_name="memberlevel",
+            constraint=models.UniqueConstraint(
+                fields=("shop", "threshold"), name="level_threshold_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberlevel',
-            constraint=models.UniqueConstraint(fields=('shop', 'name'), name='level_name_once'),
+            model_name="memberlevel",
+            constraint=models.UniqueConstraint(fields=("shop", "name"), name="level_name_once"),
         ),
         migrations.AddConstraint(
-            model_name='memberlevel',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__lte', 90)), name='level_discount_at_most_90'),
+            model_name="memberlevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__lte", 90)), name="level_discount_at_most_90"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segment',
-            constraint=models.UniqueConstraint(fields=('shop', 'name'), name='segment_name_once'),
+            model_name="segment",
+            constraint=models.UniqueConstraint(fields=("shop", "name"), name="segment_name_once"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'id'], name='shopfan_shop_id'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "id"], name="shopfan_shop_id"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'followed_at', 'id'], name='shopfan_followed'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "followed_at", "id"], name="shopfan_followed"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'last_visit_at', 'id'], name='shopfan_last_visit'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "last_visit_at", "id"], name="shopfan_last_visit"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'last_order_at', 'id'], name='shopfan_last_order'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "last_order_at", "id"], name="shopfan_last_order"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'order_count', 'id'], name='shopfan_orders'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "order_count", "id"], name="shopfan_orders"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'total_spend', 'id'], name='shopfan_spend'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "total_spend", "id"], name="shopfan_spend"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'rfm_group'], name='shopfan_rfm'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "rfm_group"], name="shopfan_rfm"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'level'], name='shopfan_level'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "level"], name="shopfan_level"),
         ),
         migrations.AddIndex(
-            model_name='shopfan',
-            index=models.Index(fields=['shop', 'mobile'], name='shopfan_mobile'),
+            model_name="shopfan",
+            index=models.Index(fields=["shop", "mobile"], name="shopfan_mobile"),
         ),
         migrations.AddConstraint(
-            model_name='shopfan',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('shop', 'user'), name='shopfan_once'),
+            model_name="shopfan",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("shop", "user"),
+                name="shopfan_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shopfan',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True), models.Q(('mobile', ''), _negated=True)), fields=('shop', 'mobile'), name='shopfan_contact_mobile_once'),
+            model_name="shopfan",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True), models.Q(("mobile", ""), _negated=True)),
+                fields=("shop", "mobile"),
+                name="shopfan_contact_mobile_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shopfan',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True), models.Q(('email', ''), _negated=True)), fields=('shop', 'email'), name='shopfan_contact_email_once'),
+            model_name="shopfan",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True), models.Q(("email", ""), _negated=True)),
+                fields=("shop", "email"),
+                name="shopfan_contact_email_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shopfan',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='shopfan_points_not_negative'),
+            model_name="shopfan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 0)), name="shopfan_points_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shopfan',
-            constraint=models.CheckConstraint(condition=models.Q(('recency__lte', 5), ('frequency__lte', 5), ('monetary__lte', 5)), name='shopfan_rfm_scores_1_to_5'),
+            model_name="shopfan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("recency__lte", 5), ("frequency__lte", 5), ("monetary__lte", 5)
+                ),
+                name="shopfan_rfm_scores_1_to_5",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pointsentry',
-            index=models.Index(condition=models.Q(('remaining__gt', 0)), fields=['expires_at'], name='points_lots_open'),
+            model_name="pointsentry",
+            index=models.Index(
+                condition=models.Q(("remaining__gt", 0)),
+                fields=["expires_at"],
+                name="points_lots_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.UniqueConstraint(fields=('fan', 'key'), name='points_entry_once'),
+            model_name="pointsentry",
+            constraint=models.UniqueConstraint(fields=("fan", "key"), name="points_entry_once"),
         ),
         migrations.AddConstraint(
-            model_name='pointsentry',
-            constraint=models.CheckConstraint(condition=models.Q(('delta', 0), _negated=True), name='points_entry_not_zero'),
+            model_name="pointsentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("delta", 0), _negated=True), name="points_entry_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('shop', 'name'), name='tag_name_once'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(fields=("shop", "name"), name="tag_name_once"),
         ),
         migrations.AddIndex(
-            model_name='fantag',
-            index=models.Index(fields=['tag', 'fan'], name='fantag_tag_fan'),
+            model_name="fantag",
+            index=models.Index(fields=["tag", "fan"], name="fantag_tag_fan"),
         ),
         migrations.AddConstraint(
-            model_name='fantag',
-            constraint=models.UniqueConstraint(fields=('fan', 'tag'), name='fantag_once'),
+            model_name="fantag",
+            constraint=models.UniqueConstraint(fields=("fan", "tag"), name="fantag_once"),
         ),
     ]
