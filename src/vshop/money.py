@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +34,17 @@ def parse_money(text: str, *, field: str | None = None) -> int:
         )
     whole, frac = match.groups()
     return int(whole) * 100 + int((frac or "0").ljust(2, "0"))
+
+
+def largest_remainder(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` in proportion to ``weights`` exactly (largest remainder, ties to the
+    first). With ``amount <= sum(weights)`` no share exceeds its weight."""
+    total = sum(weights)
+    if total <= 0:
+        return [amount] + [0] * (len(weights) - 1) if weights else []
+    shares = [w * amount // total for w in weights]
+    left = amount - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: (-(weights[i] * amount % total), i))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares

@@ -271,15 +271,16 @@ def record_by(
 
 
 def record_paid_orders(*, orders: Sequence[Any], paid_at: object = None) -> None:
-    """An ORDER event per paid order, worth its total, in the buyer's time zone (one query for
-    the buyers' zones; a checkout has one buyer)."""
+    """An ORDER event per paid order, worth its total, in the buyer's time zone: from the
+    buyer loaded with the order, else one query for the buyers' zones."""
     from vshop.accounts.models import User
 
+    orders = [o for o in orders if o.buyer_id is not None]
     if not orders:
         return
-    zones = dict(
-        User.objects.filter(pk__in={o.buyer_id for o in orders}).values_list("pk", "time_zone")
-    )
+    zones = {o.buyer_id: o.buyer.time_zone for o in orders if o._state.fields_cache.get("buyer")}
+    if missing := {o.buyer_id for o in orders} - zones.keys():
+        zones.update(User.objects.filter(pk__in=missing).values_list("pk", "time_zone"))
     at = paid_at if isinstance(paid_at, datetime) else None
     record_many(
         ActivityInput(

@@ -429,14 +429,12 @@ class ActivityEvent(models.Model):
         return f"{self.kind} {self.shop_id}/{self.user_id} {self.at}"
 
 
-class ActivityHour(models.Model):
-    """Counts per fan, shop and hour (UTC); kept ``VSHOP_ACTIVITY_HOURLY_DAYS``."""
+class ActivityCounts(models.Model):
+    """What a rollup counts per fan and shop, one column per ``ActivityKind``."""
 
     id = models.BigAutoField(primary_key=True)
     shop_id = models.IntegerField()
     user_id = models.IntegerField()
-    hour = models.DateTimeField()
-    local_hour = models.PositiveSmallIntegerField()
     visits = models.PositiveIntegerField(default=0)
     views = models.PositiveIntegerField(default=0)
     carts = models.PositiveIntegerField(default=0)
@@ -444,6 +442,16 @@ class ActivityHour(models.Model):
     shares = models.PositiveIntegerField(default=0)
     opens = models.PositiveIntegerField(default=0)
     clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ActivityHour(ActivityCounts):
+    """Counts per fan, shop and hour (UTC); kept ``VSHOP_ACTIVITY_HOURLY_DAYS``."""
+
+    hour = models.DateTimeField()
+    local_hour = models.PositiveSmallIntegerField()
 
     class Meta:
         constraints = [
@@ -457,20 +465,10 @@ class ActivityHour(models.Model):
         return f"{self.shop_id}/{self.user_id} {self.hour}"
 
 
-class ActivityDay(models.Model):
+class ActivityDay(ActivityCounts):
     """Counts per fan, shop and day (her local date); kept for good."""
 
-    id = models.BigAutoField(primary_key=True)
-    shop_id = models.IntegerField()
-    user_id = models.IntegerField()
     day = models.DateField()
-    visits = models.PositiveIntegerField(default=0)
-    views = models.PositiveIntegerField(default=0)
-    carts = models.PositiveIntegerField(default=0)
-    orders = models.PositiveIntegerField(default=0)
-    shares = models.PositiveIntegerField(default=0)
-    opens = models.PositiveIntegerField(default=0)
-    clicks = models.PositiveIntegerField(default=0)
     sales = models.BigIntegerField(default=0)
 
     class Meta:

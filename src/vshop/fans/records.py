@@ -122,13 +122,13 @@ def shop_fans_refresh_contact(*, user: User) -> int:
 # --- purchases feed the record -----------------------------------------------------------------
 
 
-def orders_paid(*, orders: Sequence[Order], now: datetime | None = None) -> None:
+def orders_paid(*, orders: Sequence[Order], now: datetime | None = None) -> list[Order]:
     """Orders just paid (a whole checkout, inside its payment's transaction): each buyer's
     record in each shop (made if she had none) counts them — orders, spend, first and last
     order, her city when she shares it — then she earns their points and her level follows.
 
-    Reads the orders afresh (one query), so callers may pass partly loaded rows. Locks the
-    records in pk order, as every points writer does.
+    Reads the orders afresh (one query), so callers may pass partly loaded rows, and returns
+    those rows (with their buyers). Locks the records in pk order, as every points writer does.
     """
     from vshop.fans import loyalty, points
 
@@ -139,7 +139,7 @@ def orders_paid(*, orders: Sequence[Order], now: datetime | None = None) -> None
         .order_by("pk")
     )
     if not rows:
-        return
+        return rows
     records: dict[tuple[int, int | None], int] = {}
     for order in rows:
         key = (order.shop_id, order.buyer_id)
@@ -182,6 +182,7 @@ def orders_paid(*, orders: Sequence[Order], now: datetime | None = None) -> None
     )
     for fan in fans.values():
         loyalty.level_refresh(fan=fan)
+    return rows
 
 
 def order_refunded(*, order: Order, amount: int) -> None:

@@ -39,6 +39,7 @@ from vshop.ledger.models import (
     TransactionKind,
 )
 from vshop.ledger.services import AccountSpec, account_for, accounts_for, post
+from vshop.money import largest_remainder
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +104,8 @@ def share_out(amount: int, holdings: dict[str, int]) -> dict[str, int]:
     held = sum(holdings.values())
     if amount > held:
         raise ValueError(f"cannot take {amount} out of {held}")
-    if held == 0:
-        return dict.fromkeys(holdings, 0)
-    shares = {part: holdings[part] * amount // held for part in holdings}
-    left = amount - sum(shares.values())
-    by_remainder = sorted(holdings, key=lambda p: (-(holdings[p] * amount % held), PARTS.index(p)))
-    for part in by_remainder[:left]:
-        shares[part] += 1
-    return shares
+    parts = sorted(holdings, key=PARTS.index)
+    return dict(zip(parts, largest_remainder(amount, [holdings[p] for p in parts]), strict=True))
 
 
 # --- accounts --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from vshop.catalog.models import ProductImage, Sku
 from vshop.errors import NotFound, ValidationFailed
+from vshop.money import largest_remainder
 from vshop.orders.errors import ListingUnavailable, QuantityNotAllowed
 from vshop.orders.models import DeliveryRule
 from vshop.shops.models import Listing, ListingPrice
@@ -262,20 +263,6 @@ def _delivery_rule(listing: Listing) -> DeliveryRule | None:
 def points_value(points: int, points_per_yuan_off: int) -> int:
     """What ``points`` take off, in fen (rounded down)."""
     return points * 100 // points_per_yuan_off
-
-
-def largest_remainder(amount: int, weights: Sequence[int]) -> list[int]:
-    """Split ``amount`` in proportion to ``weights`` exactly (largest remainder, ties to the
-    first). With ``amount <= sum(weights)`` no share exceeds its weight."""
-    total = sum(weights)
-    if total <= 0:
-        return [amount] + [0] * (len(weights) - 1) if weights else []
-    shares = [w * amount // total for w in weights]
-    left = amount - sum(shares)
-    order = sorted(range(len(weights)), key=lambda i: (-(weights[i] * amount % total), i))
-    for i in order[:left]:
-        shares[i] += 1
-    return shares
 
 
 def group_points_cap(group: SummaryGroup, max_points_percent: int) -> int:

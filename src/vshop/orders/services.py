@@ -495,9 +495,10 @@ def checkout_mark_paid(
 
     Returns None when the checkout was already paid or cancelled: the caller refunds that
     payment. The conditional UPDATE decides between a payment and a timeout racing.
-    Otherwise returns the orders (with their lines' money, for the book) and the units to sell, which the caller moves from reserved to sold with
-    ``inventory.stock_sell`` as the last write of its transaction: a popular SKU's stock row is
-    then locked only for the moment before the commit, not for the rest of the work.
+    Otherwise returns the units to sell and the orders (with their lines' money, for the
+    book). The caller moves the units from reserved to sold with ``inventory.stock_sell`` as
+    the last write of its transaction: a popular SKU's stock row is then locked only for the
+    moment before the commit, not for the rest of the work.
     """
     flipped = Checkout.objects.filter(pk=checkout_id, status=CheckoutStatus.PENDING_PAYMENT).update(
         status=CheckoutStatus.PAID, paid_at=paid_at
@@ -540,8 +541,10 @@ def checkout_mark_paid(
         order_transition(order=order, to=OrderStatus.PAID, role=Role.GATEWAY, paid_at=paid_at)
     from vshop.fans import records
 
-    records.orders_paid(orders=orders)  # her record counts them, she earns their points
-    activity.record_paid_orders(orders=orders, paid_at=paid_at)  # fan activity, after commit
+    # Her record counts them and she earns their points; the rows it read (with the buyer)
+    # give the activity her time zone.
+    paid = records.orders_paid(orders=orders)
+    activity.record_paid_orders(orders=paid, paid_at=paid_at)  # fan activity, after commit
     return _units([x for o in orders for x in o.lines.all()]), orders
 
 
