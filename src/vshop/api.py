@@ -386,6 +386,9 @@ def _mount_routers() -> None:
 
     fans_api.mount(api)
     trust_api.mount(api)
+    from vshop.campaigns import api as campaigns_api
+
+    campaigns_api.mount(api)
     # Last: anything else under /api/ is a JSON 404, not Django's HTML page.
     api.add_router("/", _fallback)
     api._vshop_mounted = True  # type: ignore[attr-defined]

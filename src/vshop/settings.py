@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "vshop.payouts",
     "vshop.analytics",
     "vshop.trust",
+    "vshop.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +290,25 @@ VSHOP_PAYOUT_GATEWAY = os.environ.get("VSHOP_PAYOUT_GATEWAY", "sandbox")
 # daily rollups are kept.
 VSHOP_ACTIVITY_RAW_DAYS = int(os.environ.get("VSHOP_ACTIVITY_RAW_DAYS", 30))
 VSHOP_ACTIVITY_HOURLY_DAYS = int(os.environ.get("VSHOP_ACTIVITY_HOURLY_DAYS", 180))
+
+# Campaigns. Platform frequency caps until the operator saves a messaging policy in the console.
+VSHOP_CAP_PER_SHOP_DAY = int(os.environ.get("VSHOP_CAP_PER_SHOP_DAY", 1))
+VSHOP_CAP_PER_FAN_DAY = int(os.environ.get("VSHOP_CAP_PER_FAN_DAY", 3))
+# The window "each fan's best moment" is chosen in, unless the owner picks another (hours).
+VSHOP_SEND_WINDOW_HOURS = int(os.environ.get("VSHOP_SEND_WINDOW_HOURS", 24))
+# Share of fans sent at an exploring hour (the bandit), so the model keeps learning.
+VSHOP_SEND_EXPLORE = float(os.environ.get("VSHOP_SEND_EXPLORE", 0.1))
+# Activity loses half its weight in the send-time profile after this many days.
+VSHOP_SEND_HALF_LIFE_DAYS = float(os.environ.get("VSHOP_SEND_HALF_LIFE_DAYS", 21))
+# Pseudo-events of the shop's profile added to a fan's (shrinkage for fans with little history).
+VSHOP_SEND_PRIOR_WEIGHT = float(os.environ.get("VSHOP_SEND_PRIOR_WEIGHT", 10))
+# Orders a recipient places in the shop this long after the message count for the campaign.
+VSHOP_CAMPAIGN_ATTRIBUTION_HOURS = int(os.environ.get("VSHOP_CAMPAIGN_ATTRIBUTION_HOURS", 72))
+# Email and webhook sends: tries before a message is recorded as failed (backoff doubles).
+VSHOP_OUTGOING_TRIES = int(os.environ.get("VSHOP_OUTGOING_TRIES", 5))
+VSHOP_OUTGOING_RETRY_SECONDS = int(os.environ.get("VSHOP_OUTGOING_RETRY_SECONDS", 60))
+# Shops' webhooks may point at private addresses (127.0.0.1, 10.x) only when this is on.
+VSHOP_WEBHOOK_ALLOW_PRIVATE = env_bool("VSHOP_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_MAX_PER_PAGE_SIZE = 100

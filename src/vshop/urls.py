@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("vshop.fans.urls_loyalty")),
     path("", include("vshop.fans.urls_mine")),
     path("", include("vshop.trust.urls")),
+    path("", include("vshop.campaigns.urls")),
+    path("", include("vshop.campaigns.urls_tracking")),
     path("me/shop/", include("vshop.shops.urls")),
     path("supplier/", include("vshop.catalog.urls")),
     path("fans/", include("vshop.fans.urls")),

@@ -296,11 +296,17 @@ def record_paid_orders(*, orders: Sequence[Any], paid_at: object = None) -> None
     )
 
 
-def record_message(*, user: Any, link: str, message_id: int, kind: ActivityKind) -> None:
-    """OPEN or CLICK of an inbox message whose link is a page of a shop (``/s/<slug>/...``);
-    a message that belongs to no shop is not a fan's activity in one. One indexed query."""
+def record_message(
+    *, user: Any, link: str, message_id: int, kind: ActivityKind, shop_id: int | None = None
+) -> None:
+    """OPEN or CLICK of an inbox message of a shop: a campaign's message names its shop
+    (``shop_id``); otherwise the shop is the one its link is a page of (``/s/<slug>/...``). A
+    message that belongs to no shop is not a fan's activity in one. At most one indexed query."""
     from vshop.shops.models import Shop
 
+    if shop_id is not None:
+        record_by(user=user, shop_id=shop_id, kind=kind, ref=message_id)
+        return
     if not link.startswith("/s/"):
         return
     try:

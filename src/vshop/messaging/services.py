@@ -18,6 +18,7 @@ from vshop.accounts.models import User
 from vshop.errors import NotFound, ValidationFailed
 from vshop.fans import activity
 from vshop.fans.models import ActivityKind
+from vshop.messaging import signals
 from vshop.messaging.models import BODY_MAX, KIND_MAX, LINK_MAX, TITLE_MAX, InboxMessage
 from vshop.messaging.tasks import inbox_email_send
 
@@ -145,8 +146,11 @@ def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
             read_at=message.read_at
         )
         activity.record_message(
-            user=user, link=message.link, message_id=message.pk, kind=ActivityKind.OPEN
+            user=user, link=message.link, message_id=message.pk,
+            kind=ActivityKind.OPEN,
+            shop_id=message.shop_id,
         )
+        signals.message_read.send(sender=InboxMessage, message=message)
     return message
 
 

@@ -63,7 +63,9 @@ def open_message(request: HttpRequest, message_id: int) -> HttpResponse:
         message.link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         activity.record_message(
-            user=request.user, link=message.link, message_id=message.pk, kind=ActivityKind.CLICK
+            user=request.user, link=message.link, message_id=message.pk,
+            kind=ActivityKind.CLICK,
+            shop_id=message.shop_id,
         )
         return redirect(message.link)
     return redirect(_inbox_url(_page_number(request.POST.get("page"))))

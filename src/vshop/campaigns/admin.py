@@ -1,0 +1,1 @@
+"""The operator's console: platform caps, campaigns (read only)."""

@@ -1,0 +1,1 @@
+"""Campaign reads for the owner: her campaigns, one campaign's report. (Owner: pages helper.)"""
