@@ -275,3 +275,23 @@ def test_delete_from_the_privacy_page(fan):
     assert r.status_code == 302
     assert not User.objects.get(pk=fan.pk).is_active
     assert client.get(reverse("fans_mine:privacy")).status_code == 302  # logged out
+
+
+def test_deleting_erases_her_send_hours_quiet_hours_unsubscribes_and_caps(shop, fan):
+    from vshop.campaigns.models import DailyMessageCount, FanSendProfile
+    from vshop.messaging.models import ChannelOptOut, MessagePreferences
+
+    FanSendProfile.objects.create(user=fan, hours=bytes(168), peak=1, weight=1)
+    MessagePreferences.objects.create(user=fan, quiet_start=23, quiet_end=7)
+    ChannelOptOut.objects.create(user=fan, shop=shop, channel="email")
+    DailyMessageCount.objects.create(user_id=fan.pk, day=timezone.localdate(), shop_id=0, count=1)
+    other = make_user("keeps-hers@example.com")
+    MessagePreferences.objects.create(user=other)
+
+    account_delete(user=fan, password=PASSWORD)
+
+    assert not FanSendProfile.objects.filter(user=fan).exists()
+    assert not MessagePreferences.objects.filter(user=fan).exists()
+    assert not ChannelOptOut.objects.filter(user=fan).exists()
+    assert not DailyMessageCount.objects.filter(user_id=fan.pk).exists()
+    assert MessagePreferences.objects.filter(user=other).exists()

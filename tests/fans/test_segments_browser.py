@@ -19,6 +19,16 @@ from vshop.fans.models import Segment, ShopFan
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _htmx_ready(page, selector: str) -> None:
+    """Wait until htmx has bound the swapped-in element: acting on it before (the browser can be
+    quicker than htmx's settle step) would change it without its request."""
+    page.wait_for_function(
+        "s => { const e = document.querySelector(s);"
+        " return !!(e && e['htmx-internal-data'] && e['htmx-internal-data'].initHash); }",
+        arg=selector,
+    )
+
+
 def _fits_the_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -66,6 +76,7 @@ def test_the_owner_builds_a_segment_watching_the_live_count(live_server, browser
     # AND a group: total spend at least ¥500.
     page.click("button[value='group:r']")
     page.wait_for_selector("select[name='r.1.0-field']")
+    _htmx_ready(page, "select[name='r.1.0-field']")
     page.select_option("select[name='r.1.0-field']", "total_spend")
     page.wait_for_selector("input[name='r.1.0-value']")
     page.fill("input[name='r.1.0-value']", "500")

@@ -114,6 +114,8 @@ def test_api_lists_my_messages_newest_first_in_pages(buyer, stranger):
         "created_at",
         "read_at",
         "is_read",
+        "shop",
+        "why",
     }
     assert item["is_read"] is False
 

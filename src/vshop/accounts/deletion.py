@@ -103,6 +103,7 @@ def account_delete(*, user: User, password: str) -> User:
     """Delete her account (she confirms with her password). Nothing changes when refused:
     a wrong password is 400, anything still depending on her 409 with what to do first."""
     from vshop.analytics.models import Visit
+    from vshop.campaigns.models import DailyMessageCount, FanSendProfile
     from vshop.distribution.models import Device, Promoter, Touch
     from vshop.fans.models import (
         ActivityDay,
@@ -112,7 +113,7 @@ def account_delete(*, user: User, password: str) -> User:
         PrivacySettings,
         ShopFan,
     )
-    from vshop.messaging.models import InboxMessage
+    from vshop.messaging.models import ChannelOptOut, InboxMessage, MessagePreferences
     from vshop.orders.models import Address, Cart, Order
     from vshop.payouts.models import Withdrawal
     from vshop.shops.models import Shop
@@ -147,6 +148,12 @@ def account_delete(*, user: User, password: str) -> User:
         Address.objects.filter(user=user).delete()
         Cart.objects.filter(user=user).delete()
         InboxMessage.objects.filter(recipient=user).delete()
+        # Her hours and preferences go; campaign recipient rows stay for the shops' reports,
+        # tied to the anonymised account.
+        FanSendProfile.objects.filter(user=user).delete()
+        MessagePreferences.objects.filter(user=user).delete()
+        ChannelOptOut.objects.filter(user=user).delete()
+        DailyMessageCount.objects.filter(user_id=user.pk).delete()
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
         # Orders stay for the accounts, without the address that names her.
         Order.objects.filter(buyer=user).update(

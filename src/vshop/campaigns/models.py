@@ -274,6 +274,10 @@ class OutgoingMessage(models.Model):
                 condition=Q(state="pending"),
                 name="outgoing_due",
             ),
+            # Claimed sends whose worker died: the drain marks them failed after a while.
+            models.Index(
+                fields=["next_try_at"], condition=Q(state="sending"), name="outgoing_claimed"
+            ),
         ]
 
     def __str__(self) -> str:

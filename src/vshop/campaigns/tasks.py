@@ -12,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from vshop.campaigns import caps as caps_module
 from vshop.campaigns import channels, delivery, planning, send_time
+from vshop.campaigns.models import OutgoingMessage, OutgoingState
 
 
 @db_task(retries=2, retry_delay=30)
@@ -39,9 +40,11 @@ def campaign_outgoing_sweep() -> int:
     deadline = time.monotonic() + 50
     total = 0
     while time.monotonic() < deadline:
-        sent = channels.outgoing_send_due()
-        total += sent
-        if not sent:
+        total += channels.outgoing_send_due()
+        # A drain may send nothing and still have work left (a batch all skipped or retried).
+        if not OutgoingMessage.objects.filter(
+            state=OutgoingState.PENDING, next_try_at__lte=timezone.now()
+        ).exists():
             break
     return total
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import User
+from vshop.errors import NotFound
 from vshop.messaging.models import ChannelOptOut, InboxMessage, MessagePreferences
+from vshop.shops.models import Shop
 
 
 def inbox_for(*, user: User, unread: bool = False) -> QuerySet[InboxMessage]:
     """Her messages, newest first (``unread=True``: only those she has not read yet)."""
-    messages = InboxMessage.objects.filter(recipient=user)
+    messages = InboxMessage.objects.filter(recipient=user).select_related("shop")
     if unread:
         messages = messages.filter(read_at__isnull=True)
     return messages.order_by("-created_at", "-pk")
@@ -53,3 +57,50 @@ def is_quiet(hour: int, quiet: tuple[int, int]) -> bool:
     if start == end:
         return False
     return start <= hour < end if start < end else hour >= start or hour < end
+
+
+# --- her message preferences -------------------------------------------------------------------
+
+#: The channels a shop's marketing messages come through, as she sees them.
+CHANNELS: dict[str, Any] = {
+    "inbox": _("In-app inbox"),
+    "email": _("Email"),
+    "webhook": _("The shop's app / WeChat"),
+}
+
+
+def channel_label(channel: str) -> str:
+    return str(CHANNELS.get(channel, channel))
+
+
+def preferences_of(*, user: User) -> MessagePreferences:
+    """Her preferences; the defaults (unsaved) when she never changed them."""
+    prefs = MessagePreferences.objects.filter(user=user).first()
+    return prefs or MessagePreferences(user=user)
+
+
+def opt_outs_of(*, user: User) -> list[ChannelOptOut]:
+    """Her unsubscribes: every shop's first, then per shop by name."""
+    rows = ChannelOptOut.objects.filter(user=user).select_related("shop")
+    return sorted(
+        rows, key=lambda o: (o.shop_id is not None, o.shop.name if o.shop else "", o.channel)
+    )
+
+
+def followed_shops(*, user: User) -> QuerySet[Shop]:
+    """The shops she follows, by name: what she may unsubscribe from one by one."""
+    return Shop.objects.filter(follows__fan=user).order_by("name", "pk")
+
+
+def opt_out_find(*, user: User, channel: str, shop: Shop | None) -> ChannelOptOut | None:
+    """Her unsubscribe from this channel of this shop (``shop=None``: of every shop), if any."""
+    return ChannelOptOut.objects.filter(user=user, channel=channel, shop=shop).first()
+
+
+def shop_to_unsubscribe(*, slug: str) -> Shop:
+    """A shop she names to unsubscribe from (any shop may have her address: she bought
+    there once); an unknown slug is NotFound."""
+    shop = Shop.objects.filter(slug=slug).first()
+    if shop is None:
+        raise NotFound(_("No such shop."))
+    return shop

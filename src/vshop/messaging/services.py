@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +19,18 @@ from vshop.errors import NotFound, ValidationFailed
 from vshop.fans import activity
 from vshop.fans.models import ActivityKind
 from vshop.messaging import signals
-from vshop.messaging.models import BODY_MAX, KIND_MAX, LINK_MAX, TITLE_MAX, InboxMessage
+from vshop.messaging.models import (
+    BODY_MAX,
+    KIND_MAX,
+    LINK_MAX,
+    TITLE_MAX,
+    ChannelOptOut,
+    InboxMessage,
+    MessagePreferences,
+)
+from vshop.messaging.selectors import CHANNELS
 from vshop.messaging.tasks import inbox_email_send
+from vshop.shops.models import Shop
 
 #: Messages emailed per worker task (one SMTP connection each): a campaign to thousands of fans
 #: becomes a few dozen tasks, and one failed batch is retried without resending the others.
@@ -145,11 +155,15 @@ def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
         InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
             read_at=message.read_at
         )
-        activity.record_message(
-            user=user, link=message.link, message_id=message.pk,
-            kind=ActivityKind.OPEN,
-            shop_id=message.shop_id,
-        )
+        if not message.campaign_recipient_id:
+            # A campaign's message is recorded as opened by campaigns (message_read), once.
+            activity.record_message(
+                user=user,
+                link=message.link,
+                message_id=message.pk,
+                kind=ActivityKind.OPEN,
+                shop_id=message.shop_id,
+            )
         signals.message_read.send(sender=InboxMessage, message=message)
     return message
 
@@ -160,3 +174,51 @@ def inbox_mark_all_read(*, user: User) -> int:
     return InboxMessage.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- her message preferences -------------------------------------------------------------------
+
+
+def _hour(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 23:
+        raise ValidationFailed(_("An hour is a whole number from 0 to 23."), field=field)
+    return value
+
+
+@transaction.atomic
+def preferences_update(*, user: User, quiet_start: int, quiet_end: int) -> MessagePreferences:
+    """Set her quiet hours (her local time, 0–23; ``quiet_start == quiet_end``: none). No shop
+    sends her marketing messages in them; order and payment messages still arrive."""
+    start = _hour(quiet_start, "quiet_start")
+    end = _hour(quiet_end, "quiet_end")
+    prefs, _created = MessagePreferences.objects.update_or_create(
+        user=user, defaults={"quiet_start": start, "quiet_end": end}
+    )
+    return prefs
+
+
+def channel_unsubscribe(*, user: User, channel: str, shop: Shop | None = None) -> ChannelOptOut:
+    """She stops a channel's marketing messages of one shop (or of every shop: ``shop=None``).
+    Again is fine: the same row comes back."""
+    if channel not in CHANNELS:
+        raise ValidationFailed(_("Choose a channel: inbox, email or webhook."), field="channel")
+    existing = ChannelOptOut.objects.filter(user=user, shop=shop, channel=channel).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return ChannelOptOut.objects.create(user=user, shop=shop, channel=channel)
+    except IntegrityError:  # the same click twice at once: the other one made it
+        return ChannelOptOut.objects.get(user=user, shop=shop, channel=channel)
+
+
+@transaction.atomic
+def channel_resubscribe(*, user: User, opt_out_id: int) -> None:
+    """Undo one of her unsubscribes; another person's (or none) is NotFound."""
+    deleted = (
+        ChannelOptOut.objects.filter(user=user, pk=opt_out_id).delete()[0]
+        if 1 <= opt_out_id <= _MAX_ID
+        else 0
+    )
+    if not deleted:
+        raise NotFound(_("No such unsubscribe."))

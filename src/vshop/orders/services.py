@@ -544,6 +544,9 @@ def checkout_mark_paid(
     # Her record counts them and she earns their points; the rows it read (with the buyer)
     # give the activity her time zone.
     paid = records.orders_paid(orders=orders)
+    from vshop.campaigns.attribution import orders_paid_attribute
+
+    orders_paid_attribute(paid)  # a campaign message she got in the last days gets the credit
     activity.record_paid_orders(orders=paid, paid_at=paid_at)  # fan activity, after commit
     return _units([x for o in orders for x in o.lines.all()]), orders
 
