@@ -225,6 +225,23 @@ def assert_promoting_works() -> None:
     assert ledger_check() == []
 
 
+def assert_campaigns_work() -> None:
+    from vshop.campaigns.models import Campaign, CampaignStatus, FanSendProfile, RecipientState
+
+    lily = Shop.objects.get(slug=data.SHOPS[0].slug)
+    sale = Campaign.objects.get(shop=lily)
+    assert sale.status == CampaignStatus.DONE and sale.variants.count() == 2
+    states = set(sale.recipients.values_list("state", flat=True))
+    assert RecipientState.DELIVERED in states
+    delivered = sale.recipients.filter(state=RecipientState.DELIVERED)
+    assert delivered.filter(opened_at__isnull=False).exists()
+    assert delivered.filter(clicked_at__isnull=False).exists()
+    assert InboxMessage.objects.filter(kind="campaign", shop=lily).count() == delivered.count()
+    best = Campaign.objects.get(shop__slug="aj-snacks")
+    assert best.status == CampaignStatus.SCHEDULED and best.slots.filter(state="pending").exists()
+    assert FanSendProfile.objects.exists()  # learnt from the demo's activity
+
+
 def test_demo_loads_what_it_promises_and_every_rule_holds(
     capsys, initial_stock, django_capture_on_commit_callbacks
 ):
@@ -242,6 +259,7 @@ def test_demo_loads_what_it_promises_and_every_rule_holds(
     assert summary.fan_orders >= 8 and summary.orders > summary.fan_orders
     assert summary.delivery_rules == 2
     assert_buying_works(initial_stock)
+    assert_campaigns_work()
     # the inbox tells the fan, Lily and the supplier about the orders
     for email in (data.FAN_EMAIL, data.SHOPS[0].email, data.SUPPLIERS[0].email):
         kinds = set(

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TITLE_MAX = 60
 TEXT_MAX = 500
@@ -52,7 +53,7 @@ class CampaignStatus(models.TextChoices):
 
 class Channel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("channel", "Email")
     WEBHOOK = "webhook", _("Shop webhook")
 
 

@@ -25,9 +25,10 @@ from huey.contrib.djhuey import HUEY
 from vshop.accounts import services as accounts
 from vshop.accounts.identifiers import normalize_mobile
 from vshop.accounts.models import User
+from vshop.campaigns.models import DailyMessageCount, ShopSendProfile
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductImage, Sku, Supplier, SupplierStatus
-from vshop.demo import buying, data, drawings, keeping, promoting
+from vshop.demo import buying, data, drawings, keeping, promoting, reaching
 from vshop.fans import services as fans
 from vshop.fans.models import ActivityDay, ActivityEvent, ActivityHour, Follow
 from vshop.ledger.maintenance import purge_books
@@ -288,6 +289,8 @@ def _load(rng: random.Random) -> None:
     keeping.load_loyalty(shops_by_slug=shops_by_slug)
     buying.load_buying(rng, suppliers=suppliers, shops_by_slug=shops_by_slug, fans=fan_users)
     keeping.load_keeping(rng, shops_by_slug=shops_by_slug, fans=fan_users)
+    # After keeping's roll-up (on commit too, registered first): the model learns from it.
+    transaction.on_commit(lambda: reaching.load_campaigns(rng, shops_by_slug=shops_by_slug))
 
 
 def _fill_shop(
@@ -412,6 +415,8 @@ def _delete_demo() -> None:
     user_ids = list(users.values_list("pk", flat=True))
     for model in (ActivityEvent, ActivityHour, ActivityDay):
         model.objects.filter(Q(shop_id__in=shop_ids) | Q(user_id__in=user_ids)).delete()
+    DailyMessageCount.objects.filter(Q(shop_id__in=shop_ids) | Q(user_id__in=user_ids)).delete()
+    ShopSendProfile.objects.filter(shop_id__in=shop_ids).delete()
     Product.objects.filter(pk__in=product_ids).delete()
     demo_shops.delete()
     Supplier.objects.filter(owner__in=users).delete()

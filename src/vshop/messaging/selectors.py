@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vshop.accounts.models import User
 from vshop.errors import NotFound
@@ -64,7 +65,7 @@ def is_quiet(hour: int, quiet: tuple[int, int]) -> bool:
 #: The channels a shop's marketing messages come through, as she sees them.
 CHANNELS: dict[str, Any] = {
     "inbox": _("In-app inbox"),
-    "email": _("Email"),
+    "email": pgettext_lazy("channel", "Email"),
     "webhook": _("The shop's app / WeChat"),
 }
 
