@@ -32,6 +32,7 @@ bench: install
 	$(VENV)/bin/python bench/checkout.py
 	$(VENV)/bin/python bench/ledger.py
 	$(VENV)/bin/python bench/fans.py
+	$(VENV)/bin/python bench/send_time.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

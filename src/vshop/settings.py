@@ -291,6 +291,9 @@ VSHOP_PAYOUT_GATEWAY = os.environ.get("VSHOP_PAYOUT_GATEWAY", "sandbox")
 VSHOP_ACTIVITY_RAW_DAYS = int(os.environ.get("VSHOP_ACTIVITY_RAW_DAYS", 30))
 VSHOP_ACTIVITY_HOURLY_DAYS = int(os.environ.get("VSHOP_ACTIVITY_HOURLY_DAYS", 180))
 
+# The inbox badge in every page's header asks for the unread count again this often (seconds).
+VSHOP_INBOX_POLL_SECONDS = int(os.environ.get("VSHOP_INBOX_POLL_SECONDS", 30))
+
 # Campaigns. Platform frequency caps until the operator saves a messaging policy in the console.
 VSHOP_CAP_PER_SHOP_DAY = int(os.environ.get("VSHOP_CAP_PER_SHOP_DAY", 1))
 VSHOP_CAP_PER_FAN_DAY = int(os.environ.get("VSHOP_CAP_PER_FAN_DAY", 3))

@@ -1,6 +1,6 @@
 """Campaigns API for the shop owner: compose (with a preview), list, report, cancel; her
 messaging settings. Thin over ``campaigns.services`` and ``campaigns.selectors``; another
-owner's shop or campaign is 404. (Owner: pages helper.)"""
+owner's shop or campaign is 404."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

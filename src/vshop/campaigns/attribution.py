@@ -1,6 +1,5 @@
 """Orders a recipient places in the shop within ``VSHOP_CAMPAIGN_ATTRIBUTION_HOURS`` of the
-message's slot count for the campaign (the holdout too: that is the test's control).
-(Owner: planning helper.)"""
+message's slot count for the campaign (the holdout too: that is the test's control)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Who a campaign reaches: the audience's fans, and before sending, how many it will reach and
-how many are held back by caps, quiet hours or opt-outs. (Owner: planning helper.)
+how many are held back by caps, quiet hours or opt-outs.
 
 ``classify`` is the plan's decision for a chunk of fans (her slot, her state, her variant);
 the plan writes what it returns, the preview (``campaign_reach``) only counts it, so the two

@@ -1,5 +1,4 @@
 """Frequency caps: marketing messages per fan per her local day, per shop and across shops.
-(Owner: planning helper.)
 
 The ledger is ``DailyMessageCount``: one row per (user, her local day, shop) and one with
 ``shop_id`` 0 for all shops together. Delivery counts in it with the rows locked, always in

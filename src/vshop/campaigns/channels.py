@@ -1,6 +1,6 @@
 """Email and webhook sends of delivered campaign messages, from the outbox
 (``OutgoingMessage``): claimed, sent, marked; a failure is retried with doubling backoff, then
-recorded as failed. (Owner: channels helper.)
+recorded as failed.
 
 At most once: a drain first claims its rows (PENDING → SENDING, committed) and only then sends,
 so two workers never send one row, and a worker that dies mid-send leaves its rows SENDING; the

@@ -1,6 +1,6 @@
 """Delivery of due send slots: inbox messages written, caps counted, recipients marked and
 email/webhook sends queued in the outbox, one transaction per batch, so a worker that dies in
-the middle of a slot leaves every fan with the message exactly once. (Owner: planning helper.)
+the middle of a slot leaves every fan with the message exactly once.
 
 A batch takes the slot's planned recipients in id order with their rows locked (skipping rows
 another worker holds, on PostgreSQL), checks again what may have changed since the plan (she

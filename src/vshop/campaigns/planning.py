@@ -1,5 +1,5 @@
 """The plan: every fan of the audience gets a send slot (or is held back), written as
-``CampaignRecipient`` rows and ``SendSlot``s. Runs in the worker. (Owner: planning helper.)
+``CampaignRecipient`` rows and ``SendSlot``s. Runs in the worker.
 
 The audience is walked in chunks by fan id. Each chunk is one transaction that locks the
 campaign row, skips fans planned already (a rerun after a crash), writes the chunk's recipient

@@ -1,4 +1,4 @@
-"""Campaign reads for the owner: her campaigns, one campaign's report. (Owner: pages helper.)
+"""Campaign reads for the owner: her campaigns, one campaign's report.
 
 Scoped by the shop the caller found with ``shop_of_owner``: another shop's campaign is
 ``NotFound``. The report's figures are a few GROUP BY queries over the campaign's recipients,

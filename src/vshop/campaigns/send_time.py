@@ -1,4 +1,4 @@
-"""The send-time model: when each fan is most likely to look. (Owner: send-time helper.)
+"""The send-time model: when each fan is most likely to look.
 
 Per fan, an hour-of-week profile (168 hours, her own zone) of engagement (visits, views, carts,
 orders, shares, opens, clicks) with older activity decayed; at planning time it is shrunk toward

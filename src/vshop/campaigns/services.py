@@ -1,5 +1,5 @@
 """Campaign writes: build and check a draft, preview it, create it (planned by the worker),
-cancel it; the shop's messaging settings (her cap, her webhook). (Owner: pages helper.)
+cancel it; the shop's messaging settings (her cap, her webhook).
 
 Every function takes the shop the caller found with ``shop_of_owner`` and the acting owner; a
 shop that is not hers is ``NotFound``. Bad input is ``ValidationFailed`` before anything is

@@ -1,6 +1,6 @@
 """Recording what a fan did with a campaign message: opened (inbox read, email pixel), clicked
 (the signed redirect). First time only for the time stamp; each also is fan activity in the
-shop (OPEN, CLICK), which the send-time model learns from. (Owner: channels helper.)
+shop (OPEN, CLICK), which the send-time model learns from.
 
 Only DELIVERED recipients count: a held-back or cancelled fan never got the message. The first
 time is decided by a conditional UPDATE, so two pixels loading at once record one open."""

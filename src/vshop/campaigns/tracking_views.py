@@ -1,4 +1,4 @@
-"""Views of the signed links. (Owner: channels helper.)
+"""Views of the signed links.
 
 No login anywhere: the signed token is the authority. A bad or tampered token is a 404 page,
 except for the open pixel, which is the same image whatever the token (it reveals nothing).

@@ -1,4 +1,4 @@
-"""The owner's campaign pages, under /me/shop/. (Owner: pages helper.)"""
+"""The owner's campaign pages, under /me/shop/."""
 
 from django.urls import path
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from vshop.accounts.models import User
 from vshop.messaging.selectors import inbox_unread_count
 
 
-def inbox(request: HttpRequest) -> dict[str, Callable[[], int]]:
+def inbox(request: HttpRequest) -> dict[str, Callable[[], int] | int]:
     """``inbox_unread_count``: counted (one COUNT query) only when a template shows it, at most
-    once per page, and only for a logged-in account; a visitor's pages never query it."""
+    once per page, and only for a logged-in account; a visitor's pages never query it.
+    ``inbox_poll_seconds``: how often the header's badge asks again (htmx)."""
     counted: list[int] = []
 
     def unread() -> int:
@@ -25,4 +27,7 @@ def inbox(request: HttpRequest) -> dict[str, Callable[[], int]]:
             )
         return counted[0]
 
-    return {"inbox_unread_count": unread}
+    return {
+        "inbox_unread_count": unread,
+        "inbox_poll_seconds": settings.VSHOP_INBOX_POLL_SECONDS,
+    }
