@@ -37,3 +37,25 @@ def race(n: int, action: Callable[[int], object]) -> list[str]:
     for t in threads:
         t.join(timeout=60)
     return results
+
+
+def wait_for_other_sessions_to_end(seconds: float = 10) -> None:
+    """On PostgreSQL, wait until no other session uses the test database: a killed process's
+    server process ends only once PostgreSQL notices its closed socket, and until then it holds
+    the database (dropping it at the end of the run would warn)."""
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)

@@ -31,6 +31,7 @@ from tests.campaigns.kit import (
     recipients,
     shop_settings,
 )
+from tests.races import wait_for_other_sessions_to_end
 from vshop.campaigns import delivery, tracking
 from vshop.campaigns.models import (
     CampaignStatus,
@@ -279,7 +280,7 @@ def test_a_worker_killed_mid_slot_leaves_everyone_with_exactly_one_message(shop)
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait(timeout=30)
-    _wait_for_its_backend_to_end()
+    wait_for_other_sessions_to_end()  # the killed child's server process
     partial = InboxMessage.objects.filter(kind="campaign").count()
     assert 0 < partial < n, partial
 
@@ -296,20 +297,3 @@ def test_a_worker_killed_mid_slot_leaves_everyone_with_exactly_one_message(shop)
     assert ledger.count() == n and set(ledger.values_list("count", flat=True)) == {1}
     assert set(DailyMessageCount.objects.filter(shop_id=0).values_list("count", flat=True)) == {1}
     assert SendSlot.objects.get(pk=slot.pk).state == SlotState.DONE
-
-
-def _wait_for_its_backend_to_end() -> None:
-    """The killed child's server process ends once PostgreSQL notices the closed socket; until
-    then it holds the test database (and dropping it at the end of the run would warn)."""
-    from django.db import connection
-
-    give_up = time.monotonic() + 10
-    while time.monotonic() < give_up:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.05)
