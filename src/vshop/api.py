@@ -389,6 +389,9 @@ def _mount_routers() -> None:
     from vshop.campaigns import api as campaigns_api
 
     campaigns_api.mount(api)
+    from vshop.circle import api as circle_api
+
+    circle_api.mount(api)
     # Last: anything else under /api/ is a JSON 404, not Django's HTML page.
     api.add_router("/", _fallback)
     api._vshop_mounted = True  # type: ignore[attr-defined]

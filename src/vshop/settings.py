@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "vshop.analytics",
     "vshop.trust",
     "vshop.campaigns",
+    "vshop.circle",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,13 @@ VSHOP_PAYOUT_GATEWAY = os.environ.get("VSHOP_PAYOUT_GATEWAY", "sandbox")
 # daily rollups are kept.
 VSHOP_ACTIVITY_RAW_DAYS = int(os.environ.get("VSHOP_ACTIVITY_RAW_DAYS", 30))
 VSHOP_ACTIVITY_HOURLY_DAYS = int(os.environ.get("VSHOP_ACTIVITY_HOURLY_DAYS", 180))
+
+# Shopping circle: posts per shop per day and the fan-out threshold until the operator saves a
+# circle policy; how long a fan's timeline is; how long a post can be edited.
+VSHOP_CIRCLE_POSTS_PER_DAY = int(os.environ.get("VSHOP_CIRCLE_POSTS_PER_DAY", 3))
+VSHOP_CIRCLE_FANOUT_THRESHOLD = int(os.environ.get("VSHOP_CIRCLE_FANOUT_THRESHOLD", 10_000))
+VSHOP_CIRCLE_TIMELINE_LENGTH = int(os.environ.get("VSHOP_CIRCLE_TIMELINE_LENGTH", 800))
+VSHOP_CIRCLE_EDIT_MINUTES = int(os.environ.get("VSHOP_CIRCLE_EDIT_MINUTES", 15))
 
 # The inbox badge in every page's header asks for the unread count again this often (seconds).
 VSHOP_INBOX_POLL_SECONDS = int(os.environ.get("VSHOP_INBOX_POLL_SECONDS", 30))

@@ -1,0 +1,1 @@
+"""The operator: the queue of reported posts, hiding a post, suspending a shop's posting."""

@@ -1,0 +1,2 @@
+"""Fans and posts: likes, comments (the owner replies, hides, deletes), shares, hiding a post,
+reporting it."""
