@@ -33,6 +33,7 @@ bench: install
 	$(VENV)/bin/python bench/ledger.py
 	$(VENV)/bin/python bench/fans.py
 	$(VENV)/bin/python bench/send_time.py
+	$(VENV)/bin/python bench/circle.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -295,3 +295,34 @@ def test_deleting_erases_her_send_hours_quiet_hours_unsubscribes_and_caps(shop, 
     assert not ChannelOptOut.objects.filter(user=fan).exists()
     assert not DailyMessageCount.objects.filter(user_id=fan.pk).exists()
     assert MessagePreferences.objects.filter(user=other).exists()
+
+
+def test_deleting_takes_her_likes_and_comments_off_the_circle_and_keeps_the_counts_true(
+    shop, fan, django_capture_on_commit_callbacks
+):
+    from tests.circle.kit import make_post
+    from vshop.circle import social
+    from vshop.circle.models import PostComment, PostHide, PostLike, TimelineEntry
+
+    post = make_post(shop)
+    other = make_user("stays@example.com")
+    social.post_like(user=fan, post_id=post.pk)
+    social.post_like(user=other, post_id=post.pk)
+    social.comment_add(user=fan, post_id=post.pk, text="Love it")
+    social.comment_add(user=other, post_id=post.pk, text="Me too")
+    hidden = make_post(shop)
+    social.post_hide(user=fan, post_id=hidden.pk)
+    TimelineEntry.objects.create(
+        user_id=fan.pk, post_id=post.pk, shop_id=shop.pk, published_at=post.published_at
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=fan, password=PASSWORD)
+
+    post.refresh_from_db()
+    assert (post.like_count, post.comment_count) == (1, 1)
+    assert not PostLike.objects.filter(user=fan).exists()
+    assert not PostComment.objects.filter(user=fan).exists()
+    assert not PostHide.objects.filter(user=fan).exists()
+    assert PostComment.objects.filter(user=other).exists()
+    assert not TimelineEntry.objects.filter(user_id=fan.pk).exists()

@@ -242,6 +242,20 @@ def assert_campaigns_work() -> None:
     assert FanSendProfile.objects.exists()  # learnt from the demo's activity
 
 
+def assert_circle_works() -> None:
+    from vshop.circle import feed
+    from vshop.circle.models import Post, PostComment
+
+    lily = Shop.objects.get(slug=data.SHOPS[0].slug)
+    assert Post.objects.filter(shop=lily).count() == 2
+    assert Post.objects.filter(shop=lily, pinned_at__isnull=False).count() == 1
+    assert PostComment.objects.filter(post__shop=lily, reply_to__isnull=False).exists()
+    fan = User.objects.get(email=data.FAN_EMAIL)
+    page = feed.circle_page(user=fan, mode="newest")
+    assert len(page.posts) >= 4  # she follows every demo shop
+    assert {p.shop_id for p in page.posts} >= {lily.pk}
+
+
 def test_demo_loads_what_it_promises_and_every_rule_holds(
     capsys, initial_stock, django_capture_on_commit_callbacks
 ):
@@ -260,6 +274,7 @@ def test_demo_loads_what_it_promises_and_every_rule_holds(
     assert summary.delivery_rules == 2
     assert_buying_works(initial_stock)
     assert_campaigns_work()
+    assert_circle_works()
     # the inbox tells the fan, Lily and the supplier about the orders
     for email in (data.FAN_EMAIL, data.SHOPS[0].email, data.SUPPLIERS[0].email):
         kinds = set(

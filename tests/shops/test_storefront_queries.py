@@ -101,7 +101,8 @@ def locmem_cache(settings) -> None:
 # Anonymous pages are rendered without the page cache here (it is tested on its own); the
 # numbers are the cost of a cache miss. Logged-in fans add the session and user rows and
 # whether they follow the shop.
-HOME_ANONYMOUS = 6  # shop, categories, listings + prices + SKUs with stock + images
+# shop, categories, listings + prices + SKUs with stock + images, the pinned circle post
+HOME_ANONYMOUS = 7
 # session, user, follows?, the inbox's unread count, the cart's units in the header, and her
 # member levels (member prices)
 HOME_LOGGED_IN = HOME_ANONYMOUS + 6

@@ -8,6 +8,8 @@ on its way, money in the book, a withdrawal being paid out.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vshop.accounts.models import ApiToken, User
-from vshop.errors import Conflict, ValidationFailed
+from vshop.errors import Conflict, NotFound, ValidationFailed
 
 #: What her name becomes everywhere it is shown.
 DELETED_NAME = "deleted user"
@@ -99,6 +101,28 @@ def _delete_sessions(user: User) -> None:
         Session.objects.filter(session_key__in=doomed).delete()
 
 
+def _circle_forget(user: User) -> None:
+    """Her likes and comments go (the posts' counts with them), her hidden posts and her
+    timeline; her reports stay for the moderators, tied to the anonymised account."""
+    from vshop.circle import social, timelines
+    from vshop.circle.models import Post, PostComment, PostHide, PostLike
+
+    liked = list(PostLike.objects.filter(user=user).values_list("post_id", flat=True))
+    PostLike.objects.filter(user=user).delete()
+    if liked:
+        Post.objects.filter(pk__in=liked, like_count__gt=0).update(like_count=F("like_count") - 1)
+    for comment_id in PostComment.objects.filter(user=user, reply_to__isnull=True).values_list(
+        "pk", flat=True
+    ):
+        # On a deleted post (NotFound) nobody sees its count: the rows just go below.
+        with contextlib.suppress(NotFound):
+            social.comment_delete_own(user=user, comment_id=comment_id)
+    PostComment.objects.filter(user=user).delete()
+    PostHide.objects.filter(user=user).delete()
+    user_id = user.pk
+    transaction.on_commit(lambda: timelines.timeline_forget(user_id=user_id), robust=True)
+
+
 def account_delete(*, user: User, password: str) -> User:
     """Delete her account (she confirms with her password). Nothing changes when refused:
     a wrong password is 400, anything still depending on her 409 with what to do first."""
@@ -151,6 +175,7 @@ def account_delete(*, user: User, password: str) -> User:
         # Her hours and preferences go; campaign recipient rows stay for the shops' reports,
         # tied to the anonymised account.
         FanSendProfile.objects.filter(user=user).delete()
+        _circle_forget(user)
         MessagePreferences.objects.filter(user=user).delete()
         ChannelOptOut.objects.filter(user=user).delete()
         DailyMessageCount.objects.filter(user_id=user.pk).delete()

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TEXT_MAX = 2000
 COMMENT_MAX = 500
@@ -27,9 +28,9 @@ REASON_MAX = 200
 
 
 class PostStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    PUBLISHED = "published", _("Published")
-    DELETED = "deleted", _("Deleted")
+    SCHEDULED = "scheduled", pgettext_lazy("post", "Scheduled")
+    PUBLISHED = "published", pgettext_lazy("post", "Published")
+    DELETED = "deleted", pgettext_lazy("post", "Deleted")
 
 
 class Post(models.Model):

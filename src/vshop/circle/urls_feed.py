@@ -1,7 +1,11 @@
 """Circle pages: feed."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from vshop.circle import feed_views as views
 
 app_name = "circle_feed"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("circle/", views.circle, name="circle"),
+]

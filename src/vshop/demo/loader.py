@@ -28,7 +28,9 @@ from vshop.accounts.models import User
 from vshop.campaigns.models import DailyMessageCount, ShopSendProfile
 from vshop.catalog import services as catalog
 from vshop.catalog.models import Category, Product, ProductImage, Sku, Supplier, SupplierStatus
-from vshop.demo import buying, data, drawings, keeping, promoting, reaching
+from vshop.circle import timelines
+from vshop.circle.models import TimelineEntry
+from vshop.demo import buying, circle, data, drawings, keeping, promoting, reaching
 from vshop.fans import services as fans
 from vshop.fans.models import ActivityDay, ActivityEvent, ActivityHour, Follow
 from vshop.ledger.maintenance import purge_books
@@ -291,6 +293,7 @@ def _load(rng: random.Random) -> None:
     keeping.load_keeping(rng, shops_by_slug=shops_by_slug, fans=fan_users)
     # After keeping's roll-up (on commit too, registered first): the model learns from it.
     transaction.on_commit(lambda: reaching.load_campaigns(rng, shops_by_slug=shops_by_slug))
+    circle.load_circle(rng, shops_by_slug=shops_by_slug, fans=fan_users)
 
 
 def _fill_shop(
@@ -417,6 +420,9 @@ def _delete_demo() -> None:
         model.objects.filter(Q(shop_id__in=shop_ids) | Q(user_id__in=user_ids)).delete()
     DailyMessageCount.objects.filter(Q(shop_id__in=shop_ids) | Q(user_id__in=user_ids)).delete()
     ShopSendProfile.objects.filter(shop_id__in=shop_ids).delete()
+    TimelineEntry.objects.filter(Q(shop_id__in=shop_ids) | Q(user_id__in=user_ids)).delete()
+    for user_id in user_ids:  # their Redis timelines too
+        timelines.timeline_forget(user_id=user_id)
     Product.objects.filter(pk__in=product_ids).delete()
     demo_shops.delete()
     Supplier.objects.filter(owner__in=users).delete()

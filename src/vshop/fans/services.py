@@ -57,6 +57,13 @@ def fan_unfollow(*, fan: User, shop: Shop) -> bool:
         ShopFan.objects.filter(shop=shop, user=fan).update(
             is_follower=False, followed_at=None, is_muted=False
         )
+        # Her circle drops the shop's pushed posts (imported here: circle depends on fans).
+        from vshop.circle import timelines
+
+        fan_id, shop_id = fan.pk, shop.pk
+        transaction.on_commit(
+            lambda: timelines.timeline_remove_shop(user_id=fan_id, shop_id=shop_id), robust=True
+        )
     return bool(deleted)
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 
 from vshop.analytics.visits import page_viewed
 from vshop.catalog.models import Category, ProductImage
+from vshop.circle import selectors as circle_selectors
 from vshop.errors import NotFound
 from vshop.fans import activity
 from vshop.fans.models import ActivityKind
@@ -294,6 +295,10 @@ def shop_home(request: HttpRequest, slug: str) -> HttpResponse:
             "pinned": pinned,
             "cards": cards[len(pinned) :],
             "categories": selectors.storefront_categories(shop=shop) if shop.is_open else [],
+            # The owner's pinned circle post: one query, first page only.
+            "pinned_post": circle_selectors.pinned_post(shop=shop)
+            if shop.is_open and page == 1
+            else None,
         },
     )
 
