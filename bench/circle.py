@@ -37,7 +37,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import DEFAULT_DB, ensure_database
+from _common import DEFAULT_DB, ensure_database, local_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench-pass-2026"
@@ -418,7 +417,7 @@ def main() -> int:
     if not db_url.startswith("postgres"):
         print("bench/circle.py measures on PostgreSQL: set DATABASE_URL", file=sys.stderr)
         return 2
-    redis_url = _redis_url()
+    redis_url = local_redis_url(database=9)
     if not redis_url:
         print("bench/circle.py needs Redis (REDIS_URL or 127.0.0.1:6379)", file=sys.stderr)
         return 2
@@ -481,19 +480,6 @@ def main() -> int:
     print(json.dumps(details))
     print(json.dumps(figures))
     return 0
-
-
-def _redis_url() -> str:
-    if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"]
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            if s.recv(16).startswith(b"+PONG"):
-                return "redis://127.0.0.1:6379/9"
-    except OSError:
-        pass
-    return ""
 
 
 if __name__ == "__main__":

@@ -61,7 +61,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
 import sys
 import tempfile
@@ -72,7 +71,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from _common import DEFAULT_DB, ensure_database
+from _common import DEFAULT_DB, ensure_database, local_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FAN_CHUNK = 100_000  # users and fans per statement while setting up
@@ -1043,7 +1042,7 @@ def main() -> int:
         return 2
     ensure_database(db_url)
     data_dir = Path(os.environ.get("VSHOP_DATA_DIR") or tempfile.mkdtemp(prefix="vshop-bench-"))
-    redis_url = "" if args.no_redis else _redis_url()
+    redis_url = "" if args.no_redis else local_redis_url(database=5)
     env = {
         "DATABASE_URL": db_url,
         "DEBUG": "False",
@@ -1113,20 +1112,6 @@ def main() -> int:
     print(json.dumps(details, ensure_ascii=False))
     print(json.dumps(figures))
     return 0
-
-
-def _redis_url() -> str:
-    """REDIS_URL when set; else a local server if one answers, as database 5 (not the app's)."""
-    if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"]
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            if s.recv(16).startswith(b"+PONG"):
-                return "redis://127.0.0.1:6379/5"
-    except OSError:
-        pass
-    return ""
 
 
 if __name__ == "__main__":
