@@ -36,6 +36,7 @@ from vshop.errors import DomainError, ValidationFailed
 from vshop.fans.models import Segment, Tag
 from vshop.shops.models import Listing, ListingStatus, Shop
 from vshop.shops.views import shop_owner_required
+from vshop.validation import local_datetime
 from vshop.web.auth import acting_user
 
 PAGE_SIZE = 20
@@ -62,20 +63,6 @@ def _int(data: QueryDict, name: str, what: str) -> int | None:
     return int(text)
 
 
-def _local_time(data: QueryDict, name: str, what: str, zone: tzinfo) -> datetime | None:
-    """A ``datetime-local`` value, a time in her zone."""
-    text = data.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(
-            _("%(what)s: enter a date and time.") % {"what": what}, field=name
-        ) from None
-    return at.replace(tzinfo=zone) if at.tzinfo is None else at
-
-
 def draft_from_form(data: QueryDict, *, zone: tzinfo, now: datetime) -> services.CampaignDraft:
     """The draft the compose form describes; unreadable numbers or dates are a 400 here, the
     rest is the service's to check."""
@@ -99,9 +86,13 @@ def draft_from_form(data: QueryDict, *, zone: tzinfo, now: datetime) -> services
         holdout_percent=_int(data, "holdout", _("Holdout")) or 0,
     )
     if timing == Timing.AT:
-        draft.send_at = _local_time(data, "send_at", _("Send at"), zone)
+        draft.send_at = local_datetime(
+            data.get("send_at"), field="send_at", what=_("Send at"), zone=zone
+        )
     elif timing == Timing.BEST:
-        start = _local_time(data, "window_start", _("From"), zone)
+        start = local_datetime(
+            data.get("window_start"), field="window_start", what=_("From"), zone=zone
+        )
         hours = _int(data, "window_hours", _("Hours"))
         if hours is not None and not 1 <= hours <= BEST_HOURS_MAX:
             raise ValidationFailed(

@@ -19,6 +19,7 @@ from vshop.circle.models import MAX_CARDS, MAX_IMAGES, TEXT_MAX, Post, PostStatu
 from vshop.errors import Conflict, DomainError, ValidationFailed
 from vshop.shops.models import Listing, ListingStatus, Shop
 from vshop.shops.views import shop_owner_required
+from vshop.validation import local_datetime
 from vshop.web.auth import acting_user
 
 PAGE_SIZE = 20
@@ -35,20 +36,6 @@ def _listing_ids(data: QueryDict) -> list[int]:
             raise ValidationFailed(_("Choose products on sale in your shop."), field="listing_ids")
         ids.append(int(value))
     return ids
-
-
-def _publish_at(data: QueryDict, zone: tzinfo) -> datetime | None:
-    """The optional ``datetime-local`` value: a time in her zone."""
-    text = data.get("publish_at", "").strip()
-    if not text:
-        return None
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(
-            _("Publish at: enter a date and time."), field="publish_at"
-        ) from None
-    return at.replace(tzinfo=zone) if at.tzinfo is None else at
 
 
 def _local(at: datetime | None, zone: tzinfo) -> str:
@@ -131,7 +118,9 @@ def post_new(request: HttpRequest, shop: Shop) -> HttpResponse:
             text=request.POST.get("text", ""),
             images=request.FILES.getlist("images"),
             listing_ids=_listing_ids(request.POST),
-            publish_at=_publish_at(request.POST, zone),
+            publish_at=local_datetime(
+                request.POST.get("publish_at"), field="publish_at", what=_("Publish at"), zone=zone
+            ),
         )
     except DomainError as exc:
         return render(
@@ -180,7 +169,11 @@ def post_edit(request: HttpRequest, shop: Shop, post_id: int) -> HttpResponse:
     values = _values(request.POST)
     try:
         publish_at = (
-            _publish_at(request.POST, zone) if post.status == PostStatus.SCHEDULED else None
+            local_datetime(
+                request.POST.get("publish_at"), field="publish_at", what=_("Publish at"), zone=zone
+            )
+            if post.status == PostStatus.SCHEDULED
+            else None
         )
         posts.post_update(
             shop=shop,
